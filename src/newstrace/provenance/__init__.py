@@ -1,0 +1,1 @@
+"""Provenance: see the package modules."""

@@ -1,0 +1,1 @@
+"""Reuse: see the package modules."""

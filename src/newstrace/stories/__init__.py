@@ -1,0 +1,1 @@
+"""Stories: see the package modules."""
