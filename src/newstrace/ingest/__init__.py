@@ -18,7 +18,9 @@ from newstrace.records import InputError, RawDocument
 __all__ = ["iter_inputs"]
 
 
-def iter_inputs(inputs: Iterable[str]) -> Iterator[RawDocument | InputError]:
+def iter_inputs(
+    inputs: Iterable[str], *, timeout: float = 20.0
+) -> Iterator[RawDocument | InputError]:
     """Walk ``inputs`` (files or directories) and yield documents or errors."""
     for item in inputs:
         path = Path(item)

@@ -1,0 +1,218 @@
+"""The pipeline: ingest -> clean -> store -> analysis stages -> report.
+
+    >>> from newstrace.store import Store
+    >>> store = Store.open(":memory:")
+    >>> summary = ingest(["../shared/data/seeds"], store)  # doctest: +SKIP
+    >>> report = analyze(summary.article_ids, store)       # doctest: +SKIP
+
+Stages run in the order of :data:`STAGES`; each is loaded lazily so that a
+missing optional part never stops the others, and each one's state and results
+are kept in the store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from newstrace.clean import CleaningError, clean_document
+from newstrace.ingest import iter_inputs
+from newstrace.records import Article, InputError, RawDocument
+from newstrace.report.build import ANALYSIS_KEYS
+from newstrace.stages import AnalyzeFn, Stage, StageResult
+from newstrace.store import Store, raw_digest
+
+log = logging.getLogger(__name__)
+
+
+
+
+
+def _loader(module: str) -> Callable[[], AnalyzeFn]:
+    def load() -> AnalyzeFn:
+        fn = getattr(importlib.import_module(module), "analyze", None)
+        if fn is None:
+            raise NotImplementedError(f"{module} has no analyze() yet")
+        return fn
+
+    return load
+
+
+#: The registry of analysis stages, in the order they run.
+STAGES: tuple[Stage, ...] = (
+    Stage("reuse", _loader("newstrace.reuse"), (), "duplicates, rewrites and translations"),
+    Stage("stories", _loader("newstrace.stories"), (), "stories and dated events"),
+    Stage("claims", _loader("newstrace.claims"), (), "entities, attributions and claims"),
+    Stage(
+        "provenance",
+        _loader("newstrace.provenance"),
+        ("reuse", "stories", "claims"),
+        "citations, origins, independent sources, anomalies",
+    ),
+)
+
+
+@dataclass
+class IngestSummary:
+    """What one ingest did: ids of the articles read (new or known) and what failed."""
+
+    article_ids: list[str] = field(default_factory=list)
+    added: int = 0
+    existing: int = 0
+    errors: list[InputError] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "articles": len(self.article_ids),
+            "added": self.added,
+            "existing": self.existing,
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+ProgressFn = Callable[[str], None]
+
+
+def ingest(
+    inputs: Iterable[str],
+    store: Store,
+    *,
+    progress: ProgressFn | None = None,
+    batch_size: int = 100,
+    **reader_options: Any,
+) -> IngestSummary:
+    """Read, clean and store every article in ``inputs``; bad parts are reported, not fatal.
+
+    Articles are written in transactional batches: an interruption loses at most
+    the batch in flight, and a rerun skips every input part already stored.
+    """
+    summary = IngestSummary()
+    pending: list[tuple[Article, str]] = []
+    seen: set[str] = set()
+
+    def flush() -> None:
+        if not pending:
+            return
+        for (article, _), is_new in zip(pending, store.add_articles(pending), strict=True):
+            summary.added += is_new
+            summary.existing += not is_new
+            if article.id not in seen:
+                seen.add(article.id)
+                summary.article_ids.append(article.id)
+        pending.clear()
+
+    for item in iter_inputs(inputs, **reader_options):
+        if isinstance(item, InputError):
+            summary.errors.append(item)
+        else:
+            outcome = _clean_one(item, store)
+            if isinstance(outcome, InputError):
+                summary.errors.append(outcome)
+            elif isinstance(outcome, str):  # already stored, unchanged
+                summary.existing += 1
+                if outcome not in seen:
+                    seen.add(outcome)
+                    summary.article_ids.append(outcome)
+            else:
+                pending.append(outcome)
+                if len(pending) >= batch_size:
+                    flush()
+        if progress:
+            progress(item.source)
+    flush()
+    store.record_errors(summary.errors)
+    return summary
+
+
+def _clean_one(raw: RawDocument, store: Store) -> tuple[Article, str] | InputError | str:
+    digest = raw_digest(raw.content)
+    known = store.known_source(raw.source, digest)
+    if known is not None:
+        return known
+    try:
+        return clean_document(raw), digest
+    except CleaningError as exc:
+        return InputError(raw.source, str(exc), stage="clean")
+    except Exception as exc:  # a cleaner bug must not sink the batch
+        log.exception("cleaning %s failed", raw.source)
+        return InputError(raw.source, f"internal error while cleaning: {exc!r}", stage="clean")
+
+
+@dataclass
+class AnalysisRun:
+    """Results of the stages over one set of articles, and how each stage went."""
+
+    articles: list[Article]
+    results: dict[str, StageResult] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+
+    def report_items(self) -> dict[str, list[dict[str, Any]]]:
+        """Merge stage outputs by report key; a later stage's item replaces one of the same id."""
+        merged: dict[str, dict[str, dict[str, Any]]] = {key: {} for key in ANALYSIS_KEYS}
+        for result in self.results.values():
+            for key, items in result.report.items():
+                bucket = merged.setdefault(key, {})
+                for index, item in enumerate(items):
+                    bucket[str(item.get("id") or f"{key}-{len(bucket)}-{index}")] = item
+        return {key: list(bucket.values()) for key, bucket in merged.items()}
+
+
+def run_stages(
+    articles: Sequence[Article],
+    store: Store | None = None,
+    *,
+    stages: Sequence[Stage] = STAGES,
+    progress: Callable[[str, str], None] | None = None,
+) -> AnalysisRun:
+    """Run every available stage over ``articles``; keep state and results in ``store``."""
+    run = AnalysisRun(list(articles))
+    for stage in stages:
+        missing = [r for r in stage.requires if run.status.get(r) != "done"]
+        if missing:
+            run.status[stage.name] = f"skipped: needs {', '.join(missing)}"
+            continue
+        try:
+            fn = stage.load()
+        except (ImportError, NotImplementedError) as exc:
+            run.status[stage.name] = f"not available: {exc}"
+            continue
+        if progress:
+            progress(stage.name, "start")
+        state = store.load_state(stage.name) if store else None
+        try:
+            result = fn(run.articles, state=state, upstream=run.results)
+        except Exception as exc:
+            log.exception("stage %s failed", stage.name)
+            run.status[stage.name] = f"failed: {exc!r}"
+            continue
+        run.results[stage.name] = result
+        run.status[stage.name] = "done"
+        if store:
+            if result.state is not None:
+                store.save_state(stage.name, result.state)
+            for key, items in result.report.items():
+                if key != "anomalies":
+                    store.save_items(key, items)
+        if progress:
+            progress(stage.name, "done")
+    if store:
+        store.save_items("anomalies", run.report_items()["anomalies"])
+    return run
+
+
+def analyze(
+    article_ids: Sequence[str],
+    store: Store,
+    *,
+    errors: Sequence[InputError] = (),
+    progress: Callable[[str, str], None] | None = None,
+) -> dict[str, Any]:
+    """Run all analyses over the stored articles ``article_ids`` and return the report."""
+    from newstrace.report import build_report
+
+    articles = store.get_many(article_ids)
+    run = run_stages(articles, store, progress=progress)
+    return build_report(run.articles, run.report_items(), status=run.status, errors=errors)
