@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,58 +83,80 @@ def ingest(
     *,
     progress: ProgressFn | None = None,
     batch_size: int = 100,
+    workers: int = 1,
     **reader_options: Any,
 ) -> IngestSummary:
     """Read, clean and store every article in ``inputs``; bad parts are reported, not fatal.
 
-    Articles are written in transactional batches: an interruption loses at most
-    the batch in flight, and a rerun skips every input part already stored.
+    Articles are written in transactional batches of ``batch_size``: an
+    interruption loses at most the batch in flight, and a rerun skips every input
+    part already stored (same source, same bytes) without cleaning it again.
+    ``workers`` > 1 cleans in that many processes; order and results are the same.
     """
     summary = IngestSummary()
-    pending: list[tuple[Article, str]] = []
     seen: set[str] = set()
 
-    def flush() -> None:
-        if not pending:
-            return
-        for (article, _), is_new in zip(pending, store.add_articles(pending), strict=True):
-            summary.added += is_new
-            summary.existing += not is_new
-            if article.id not in seen:
-                seen.add(article.id)
-                summary.article_ids.append(article.id)
-        pending.clear()
+    def note(article_id: str) -> None:
+        if article_id not in seen:
+            seen.add(article_id)
+            summary.article_ids.append(article_id)
 
-    for item in iter_inputs(inputs, **reader_options):
-        if isinstance(item, InputError):
-            summary.errors.append(item)
-        else:
-            outcome = _clean_one(item, store)
-            if isinstance(outcome, InputError):
-                summary.errors.append(outcome)
-            elif isinstance(outcome, str):  # already stored, unchanged
+    def process(batch: list[RawDocument | InputError]) -> None:
+        docs = [item for item in batch if isinstance(item, RawDocument)]
+        digests = {id(doc): raw_digest(doc.content) for doc in docs}
+        known = {id(doc): store.known_source(doc.source, digests[id(doc)]) for doc in docs}
+        fresh = [doc for doc in docs if known[id(doc)] is None]
+        cleaned = dict(zip(map(id, fresh), clean_many(fresh, pool), strict=True))
+        stored_keys = [key for key, out in cleaned.items() if isinstance(out, Article)]
+        pending = [(cleaned[key], digests[key]) for key in stored_keys]
+        added = dict(zip(stored_keys, store.add_articles(pending), strict=True))  # type: ignore[arg-type]
+        for item in batch:  # report in input order
+            key = id(item)
+            if isinstance(item, InputError):
+                summary.errors.append(item)
+            elif known.get(key) is not None:
                 summary.existing += 1
-                if outcome not in seen:
-                    seen.add(outcome)
-                    summary.article_ids.append(outcome)
+                note(known[key])  # type: ignore[arg-type]
+            elif isinstance(cleaned[key], InputError):
+                summary.errors.append(cleaned[key])  # type: ignore[arg-type]
             else:
-                pending.append(outcome)
-                if len(pending) >= batch_size:
-                    flush()
-        if progress:
-            progress(item.source)
-    flush()
-    store.record_errors(summary.errors)
+                article = cleaned[key]
+                is_new = added[key]
+                summary.added += is_new
+                summary.existing += not is_new
+                note(article.id)  # type: ignore[union-attr]
+            if progress:
+                progress(item.source)
+
+    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    try:
+        batch: list[RawDocument | InputError] = []
+        for item in iter_inputs(inputs, **reader_options):
+            batch.append(item)
+            if len(batch) >= batch_size:
+                process(batch)
+                batch = []
+        process(batch)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+        store.record_errors(summary.errors)
     return summary
 
 
-def _clean_one(raw: RawDocument, store: Store) -> tuple[Article, str] | InputError | str:
-    digest = raw_digest(raw.content)
-    known = store.known_source(raw.source, digest)
-    if known is not None:
-        return known
+def clean_many(
+    docs: Sequence[RawDocument], pool: ProcessPoolExecutor | None = None
+) -> list[Article | InputError]:
+    """Clean documents (in ``pool`` when given), in order; failures become InputErrors."""
+    if pool is None or len(docs) < 2:
+        return [clean_one(doc) for doc in docs]
+    return list(pool.map(clean_one, docs, chunksize=max(1, len(docs) // 8)))
+
+
+def clean_one(raw: RawDocument) -> Article | InputError:
+    """Clean one document; a document with no usable article becomes an InputError."""
     try:
-        return clean_document(raw), digest
+        return clean_document(raw)
     except CleaningError as exc:
         return InputError(raw.source, str(exc), stage="clean")
     except Exception as exc:  # a cleaner bug must not sink the batch

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from newstrace import pipeline
 from newstrace.pipeline import ingest, run_stages
 from newstrace.records import Article
 from newstrace.stages import Stage, StageResult
@@ -34,23 +35,43 @@ def test_bad_inputs_are_reported_and_the_batch_goes_on(seeds_dir: Path, tmp_path
 
 
 def test_interrupted_ingest_leaves_whole_articles_and_rerun_resumes(
-    seeds_dir: Path, store: Store
+    seeds_dir: Path, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[str] = []
+    calls: list[str] = []
+    real_clean = pipeline.clean_document
 
-    def interrupt_on_third(source: str) -> None:
-        seen.append(source)
-        if len(seen) == 3:
-            raise KeyboardInterrupt
+    def clean_then_interrupt(raw):
+        calls.append(raw.source)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the user presses Ctrl-C during the second batch
+        return real_clean(raw)
 
-    # batch_size=2: the first batch is committed, the second is in flight when interrupted
+    monkeypatch.setattr(pipeline, "clean_document", clean_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
-        ingest([str(seeds_dir)], store, progress=interrupt_on_third, batch_size=2)
+        ingest([str(seeds_dir)], store, batch_size=2)
     stored = store.list_articles()
-    assert len(stored) == 2 and all(a.text for a in stored)
+    assert len(stored) == 2 and all(a.text for a in stored)  # the first batch, whole
+    monkeypatch.setattr(pipeline, "clean_document", real_clean)
     resumed = ingest([str(seeds_dir)], store)
     assert (resumed.added, resumed.existing) == (2, 2)
     assert store.count() == 4
+
+
+def test_parallel_cleaning_gives_the_same_result(seeds_dir: Path, tmp_path: Path) -> None:
+    with Store.open(str(tmp_path / "a.db")) as one, Store.open(str(tmp_path / "b.db")) as two:
+        serial = ingest([str(seeds_dir)], one, workers=1)
+        parallel = ingest([str(seeds_dir)], two, workers=2, batch_size=3)
+        assert serial.article_ids == parallel.article_ids
+        assert one.list_articles() == two.list_articles()
+
+
+def test_duplicate_documents_in_one_batch_count_once(tmp_path: Path, store: Store) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (docs / name).write_text("Same headline\n\nSame body of the same article.")
+    summary = ingest([str(docs)], store)
+    assert (summary.added, summary.existing, len(summary.article_ids)) == (1, 1, 1)
 
 
 def test_a_failing_stage_does_not_stop_the_others(store: Store) -> None:
