@@ -53,6 +53,10 @@ PathsArg = Annotated[
     typer.Argument(help="Files, directories (walked recursively), URLs or URL lists."),
 ]
 TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP fetch.")]
+WorkersOption = Annotated[
+    int, typer.Option("--workers", min=1, help="Processes that clean articles in parallel.")
+]
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 
 
 def _version(value: bool) -> None:
@@ -93,9 +97,10 @@ def _count_files(paths: list[str]) -> int | None:
     return total
 
 
-def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float) -> IngestSummary:
+def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
+                workers: int) -> IngestSummary:
     if quiet:
-        return ingest(paths, store, timeout=timeout)
+        return ingest(paths, store, timeout=timeout, workers=workers)
     with Progress(SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.description}"),
                   BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=_count_files(paths))
@@ -108,7 +113,7 @@ def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float) 
                 last_file[0] = file
                 bar.update(task, advance=1, description=Path(file).name[:40])
 
-        return ingest(paths, store, progress=step, timeout=timeout)
+        return ingest(paths, store, progress=step, timeout=timeout, workers=workers)
 
 
 def _print_errors(errors: list[InputError]) -> None:
@@ -132,10 +137,12 @@ def _exit_code(summary: IngestSummary) -> int:
 
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = False,
-               as_json: JsonOption = False, timeout: TimeoutOption = 20.0) -> None:
+               as_json: JsonOption = False, timeout: TimeoutOption = 20.0,
+               workers: WorkersOption = DEFAULT_WORKERS) -> None:
     """Read, clean and store articles; a rerun adds nothing new."""
     with _open_store(db) as store:
-        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout)
+        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
+                              workers=workers)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
     elif not quiet:
@@ -153,12 +160,14 @@ def analyze_cmd(
     quiet: QuietOption = False,
     as_json: JsonOption = False,
     timeout: TimeoutOption = 20.0,
+    workers: WorkersOption = DEFAULT_WORKERS,
 ) -> None:
     """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
     from newstrace.report import validate_report, write_report
 
     with _open_store(db) as store:
-        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout)
+        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
+                              workers=workers)
         if not summary.article_ids:
             _print_errors(summary.errors)
             err.print("[red]error:[/red] no article could be read from the input")
