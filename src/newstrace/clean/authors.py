@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["parse_byline", "split_names", "is_person_name"]
+__all__ = ["is_person_name", "parse_byline", "split_names"]
 
 _FROM_RE = re.compile(
     r"^from\s+(?P<outlet>(?:the\s+)?[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3})[’']s?\s+(?P<names>.+)$", re.I

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Rule", "RULES", "match_line", "plea_reason", "PROMO_RE", "RELATED_HEADER_REASONS"]
+__all__ = ["PROMO_RE", "RELATED_HEADER_REASONS", "RULES", "Rule", "match_line", "plea_reason"]
 
 
 @dataclass(frozen=True, slots=True)

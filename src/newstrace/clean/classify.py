@@ -42,7 +42,7 @@ from .boilerplate import PROMO_RE, RELATED_HEADER_REASONS, match_line
 from .dates import parse_dateline
 from .outlets import outlet_from_copyright, outlet_from_syndication, outlet_from_wire_dateline
 
-__all__ = ["Classified", "classify_blocks", "is_prose", "is_headline_like", "same_title"]
+__all__ = ["Classified", "classify_blocks", "is_headline_like", "is_prose", "same_title"]
 
 _TERMINAL = tuple('.!?"”’»)]…')
 _LIVE_RE = re.compile(

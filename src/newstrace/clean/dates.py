@@ -29,7 +29,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["parse_dateline", "date_from_url", "normalize_date", "MONTHS"]
+__all__ = ["MONTHS", "date_from_url", "normalize_date", "parse_dateline"]
 
 MONTHS: dict[str, int] = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3,

@@ -33,7 +33,7 @@ from .authors import is_person_name, split_names
 from .dates import normalize_date
 from .outlets import outlet_from_copyright
 
-__all__ = ["PageMeta", "parse_html", "page_metadata", "main_text", "find_date_htmldate"]
+__all__ = ["PageMeta", "find_date_htmldate", "main_text", "page_metadata", "parse_html"]
 
 #: ``<meta>`` keys (name/property/itemprop, lower-cased) that carry the
 #: *publication* date. Modification dates are deliberately absent.
@@ -59,6 +59,7 @@ class PageMeta:
     copyright_outlet: str | None = None
     authors: list[str] = field(default_factory=list)
     published: str | None = None
+    published_from: str = "metadata"
     language: str | None = None
 
 
@@ -171,7 +172,7 @@ def find_date_htmldate(tree: HtmlElement, url: str | None, extensive: bool = Fal
 
     try:
         return find_date(tree, url=url, original_date=True, extensive_search=extensive)
-    except Exception:  # noqa: BLE001 - htmldate can trip on odd markup; a date is optional
+    except Exception:
         return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["detect_language", "MIN_CHARS"]
+__all__ = ["MIN_CHARS", "detect_language"]
 
 #: Below this many letters langid guesses wildly, so we say "unknown" instead.
 MIN_CHARS = 40
@@ -19,7 +19,7 @@ MIN_PROB = 0.5
 
 
 @lru_cache(maxsize=1)
-def _identifier():  # noqa: ANN202 - py3langid has no public type
+def _identifier():
     from py3langid.langid import _load_identifier
 
     return _load_identifier(norm_probs=True)

@@ -23,8 +23,12 @@ import re
 from urllib.parse import urlsplit
 
 __all__ = [
-    "SYNDICATION_RE", "outlet_from_syndication", "outlet_from_copyright", "outlet_from_url",
-    "outlet_from_wire_dateline", "DOMAIN_NAMES",
+    "DOMAIN_NAMES",
+    "SYNDICATION_RE",
+    "outlet_from_copyright",
+    "outlet_from_syndication",
+    "outlet_from_url",
+    "outlet_from_wire_dateline",
 ]
 
 #: WordPress/RSS plugins append "The post <title> appeared first on <site>."

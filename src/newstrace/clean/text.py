@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["decode_bytes", "normalize_text", "split_blocks", "looks_binary"]
+__all__ = ["decode_bytes", "looks_binary", "normalize_text", "split_blocks"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -55,7 +55,7 @@ def decode_bytes(data: bytes) -> str:
         best = from_bytes(data[:200_000]).best()
         if best is not None and best.encoding:
             return data.decode(best.encoding, "replace")
-    except Exception:  # noqa: BLE001 - detection is best effort, fall back below
+    except Exception:
         pass
     return data.decode("cp1252", "replace")
 
