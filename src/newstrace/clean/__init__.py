@@ -48,6 +48,8 @@ __all__ = ["CleaningError", "clean_document"]
 #: (dates printed in the page, e.g. "Posted 12.07.2020"), tagged "text".
 #: +9 correct / -2 wrong on the dev set; set False to only trust markup.
 HTML_TEXT_DATES = True
+#: Less main text than this on a web page means a menu/landing page, not an article.
+MIN_HTML_CHARS = 40
 
 _HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
                          re.I | re.S)
@@ -109,6 +111,8 @@ def clean_document(raw: RawDocument) -> Article:
     text = "\n\n".join(found.paragraphs).strip()
     if not text:
         raise CleaningError("empty after cleaning" if found.boilerplate else "no text")
+    if meta is not None and len(text) < MIN_HTML_CHARS:
+        raise CleaningError(f"no main text in HTML page ({len(text)} characters)")
 
     published, published_from = _published(raw, found, meta)
     outlet, outlet_from = _outlet(raw, found, meta)

@@ -50,7 +50,8 @@ RULES: tuple[Rule, ...] = (
        r"was\s+(?:first|originally)\s+published|originally\s+appeared)\s+(?:on|in|at)\s+\S",
        600, "RSS/WordPress footer: 'The post X appeared first on Y.'"),
     _r("copyright-notice",
-       r"^(?:copyright\b|©|\(c\)\s*(?:19|20)\d\d)|\ball rights reserved\b",
+       r"^(?:copyright\s*(?:©|\(c\)|(?:19|20)\d\d|by\b|$)|©|\(c\)\s*(?:19|20)\d\d)|"
+       r"\ball rights reserved\b",
        250, "'Copyright © 2024 Outlet', '© Outlet. All rights reserved.'"),
     _r("funding-notice",
        r"^the\s+work\s+of\s+.{2,80}\s+is\s+(?:supported|funded|made\s+possible)\s+by\b",
@@ -60,10 +61,12 @@ RULES: tuple[Rule, ...] = (
        r"^to\s+(?:reprint|republish)\b|^reprinted\s+with\s+permission|\bwritten\s+permission\s+must\s+be\b",
        500, "reuse/reprint conditions"),
     _r("cookie-notice",
-       r"\b(?:we|this\s+(?:web)?site|our\s+site)\s+uses?\s+cookies\b|\bcookie\s+(?:policy|policies|"
-       r"settings|preferences|consent)\b|^accept\s+(?:all\s+)?cookies|^privacy\s+(?:policy|notice|"
-       r"(?:and|&)\s+cookie)",
-       400, "cookie banners, privacy/cookie policy links"),
+       r"\b(?:we|this\s+(?:web)?site|our\s+site)\s+uses?\s+cookies\b|^accept\s+(?:all\s+)?cookies",
+       400, "cookie banners ('This website uses cookies...')"),
+    _r("cookie-notice",
+       r"\bcookie\s+(?:policy|policies|settings|preferences|consent)\b|"
+       r"^privacy\s+(?:policy|notice|(?:and|&)\s+cookie)",
+       120, "privacy/cookie policy links (short lines only)"),
     _r("ad-blocker-plea",
        r"\b(?:disabl\w*|turn(?:ing)?\s+off|whitelist\w*|pause|allowlist\w*)\b.{0,40}\bad[\s-]?block",
        600, "'please disable your ad blocker'"),
