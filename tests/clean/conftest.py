@@ -24,7 +24,8 @@ def seed():
             files = sorted((DATA / "seeds").glob(f"{prefix}_*.txt"))
             if not files:
                 pytest.skip(f"seed {prefix} not available under {DATA}")
-            cache[prefix] = clean_document(RawDocument(str(files[0]), files[0].read_bytes(), "text"))
+            raw = RawDocument(str(files[0]), files[0].read_bytes(), "text")
+            cache[prefix] = clean_document(raw)
         return cache[prefix]
 
     return load

@@ -63,7 +63,8 @@ def test_cookie_line_inside_article_is_boilerplate():
 
 
 def test_copyright_footer_names_outlet_without_site_name():
-    art = clean_html(page(footer="<p>Copyright © 2024 Metro Daily Planet. All rights reserved.</p>"))
+    footer = "<p>Copyright © 2024 Metro Daily Planet. All rights reserved.</p>"
+    art = clean_html(page(footer=footer))
     assert (art.outlet, art.outlet_from) == ("Metro Daily Planet", "copyright")
     assert art.published is None  # 2024 is a copyright year, not a date
     assert "Copyright" not in art.text

@@ -86,7 +86,8 @@ def test_other_headline_between_paragraphs():
 
 
 def test_question_subheading_is_kept():
-    art = clean_text(f"Bridge opens\n\n{BODY}\n\nWhy does the bridge matter to the city?\n\n{BODY2}")
+    question = "Why does the bridge matter to the city?"
+    art = clean_text(f"Bridge opens\n\n{BODY}\n\n{question}\n\n{BODY2}")
     assert "Why does the bridge matter to the city?" in art.text
 
 

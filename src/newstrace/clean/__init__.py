@@ -51,8 +51,9 @@ HTML_TEXT_DATES = True
 #: Less main text than this on a web page means a menu/landing page, not an article.
 MIN_HTML_CHARS = 40
 
-_HTML_START = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b",
-                         re.I | re.S)
+_HTML_START = re.compile(
+    rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
+)
 
 
 class CleaningError(ValueError):
@@ -62,7 +63,9 @@ class CleaningError(ValueError):
 def _is_html(raw: RawDocument) -> bool:
     if raw.media_type == "html":
         return True
-    head = raw.content[:2048] if isinstance(raw.content, bytes) else raw.content[:2048].encode("utf-8", "ignore")
+    head = raw.content[:2048]
+    if isinstance(head, str):
+        head = head.encode("utf-8", "ignore")
     return bool(_HTML_START.match(head))  # a reader mislabelled a page as text
 
 
@@ -127,7 +130,8 @@ def clean_document(raw: RawDocument) -> Article:
     )
 
 
-def _published(raw: RawDocument, found: Classified, meta: PageMeta | None) -> tuple[str | None, str | None]:
+def _published(raw: RawDocument, found: Classified,
+               meta: PageMeta | None) -> tuple[str | None, str | None]:
     hints = raw.hints or {}
     if (value := normalize_date(hints.get("published"))):
         return value, str(hints.get("published_from") or "feed")

@@ -27,10 +27,13 @@ import re
 __all__ = ["is_person_name", "parse_byline", "split_names"]
 
 _FROM_RE = re.compile(
-    r"^from\s+(?P<outlet>(?:the\s+)?[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3})[’']s?\s+(?P<names>.+)$", re.I
+    r"^from\s+(?P<outlet>(?:the\s+)?[A-Z][\w.&-]*(?:\s+[A-Z][\w.&-]*){0,3})[’']s?\s+"
+    r"(?P<names>.+)$",
+    re.I,
 )
 _BY_RE = re.compile(r"^(?:by|written\s+by|words:|reporting\s+by|author:)\s+(?P<names>.+)$", re.I)
-_NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.|[A-Z][a-z]?[A-Z][a-z]+|de|van|von|der|da|di|al|el|bin|le|la)"
+_NAME_TOKEN = (r"(?:[A-Z][a-zà-ÿ'’-]+|[A-Z]\.|[A-Z][a-z]?[A-Z][a-z]+"
+               r"|de|van|von|der|da|di|al|el|bin|le|la)")
 _PERSON_RE = re.compile(r"^[A-Z][\w'’.-]*(?:\s+" + _NAME_TOKEN + r"){1,4}$")
 _TITLES = re.compile(r"^(?:dr|prof|mr|mrs|ms|sir)\.?\s+", re.I)
 
@@ -69,7 +72,8 @@ def parse_byline(line: str) -> tuple[str | None, list[str]] | None:
     raw = m.group("names")
     outlet = None
     tail = re.split(r"\s*[|,/]\s*|\s+[-–—]\s+", raw)
-    if len(tail) > 1 and not is_person_name(tail[-1]) and re.match(r"^[A-Z][\w&. ]{1,40}$", tail[-1]):
+    if (len(tail) > 1 and not is_person_name(tail[-1])
+            and re.match(r"^[A-Z][\w&. ]{1,40}$", tail[-1])):
         outlet = tail[-1].strip()
         raw = raw[: raw.rfind(tail[-1])].rstrip(" ,|/-–—")
     parts = [p for p in re.split(r"\s*(?:;|,|\band\b|&|\|)\s*", raw) if p.strip()]

@@ -45,9 +45,11 @@ DATE_KEYS = (
     "parsely-pub-date", "article.published", "originalpublicationdate", "date",
     "cxenseparse:recs:publishtime", "article_date_original", "og:pubdate", "displaydate",
 )
-TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "headline", "parsely-title", "sailthru.title")
+TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "headline", "parsely-title",
+              "sailthru.title")
 AUTHOR_KEYS = ("author", "article:author", "parsely-author", "sailthru.author", "dc.creator", "byl")
-SITE_KEYS = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:app:name:iphone")
+SITE_KEYS = ("og:site_name", "application-name", "publisher", "dc.publisher",
+             "twitter:app:name:iphone")
 
 
 @dataclass(slots=True)
@@ -122,8 +124,10 @@ def page_metadata(tree: HtmlElement) -> PageMeta:
     articles = [o for o in _jsonld_objects(tree) if _ARTICLE_TYPES.search(str(o.get("@type", "")))]
 
     for obj in articles:  # JSON-LD first: it is the most deliberate metadata
-        info.published = info.published or normalize_date(obj.get("datePublished") or obj.get("dateCreated"))
-        info.title = info.title or (obj.get("headline") if isinstance(obj.get("headline"), str) else None)
+        stamp = obj.get("datePublished") or obj.get("dateCreated")
+        info.published = info.published or normalize_date(stamp)
+        headline = obj.get("headline")
+        info.title = info.title or (headline if isinstance(headline, str) else None)
         info.authors = info.authors or _names(obj.get("author"))
         names = _names(obj.get("publisher"))
         info.site_name = info.site_name or (names[0] if names else None)
@@ -157,7 +161,9 @@ def page_metadata(tree: HtmlElement) -> PageMeta:
     else:
         info.authors = [n for a in info.authors for n in (split_names(a) or [a])]
     for text in tree.xpath('//footer//text() | //*[contains(@class, "copyright")]//text()')[:200]:
-        if ("©" in text or "opyright" in text) and (name := outlet_from_copyright(" ".join(text.split()))):
+        if "©" not in text and "opyright" not in text:
+            continue
+        if name := outlet_from_copyright(" ".join(text.split())):
             info.copyright_outlet = name
             break
     lang = tree.get("lang") or meta.get("og:locale") or meta.get("content-language")

@@ -7,7 +7,7 @@ a name: a repost site called "Gatto Presss" is evidence in itself).
 'Gatto Presss'
 >>> outlet_from_copyright("Copyright © 2024 The Kyiv Independent. All rights reserved.")
 'The Kyiv Independent'
->>> outlet_from_copyright("The work of Euromaidan Press is supported by the International Renaissance Foundation")
+>>> outlet_from_copyright("The work of Euromaidan Press is supported by the IRF")
 'Euromaidan Press'
 >>> outlet_from_copyright("Copyright © 2024") is None
 True
@@ -43,7 +43,8 @@ _NAME = r"(?P<outlet>(?:The\s+)?[A-Z0-9][\w'’.&-]*(?:\s+(?:of|the|and|&|[A-Z0-
 _COPYRIGHT_RES = [
     re.compile(r"(?:copyright|©|\(c\))\s*(?:©|\(c\))?\s*(?:(?:19|20)\d\d\s*(?:[-–]\s*(?:19|20)\d\d)?)?"
                r"\s*,?\s*" + _NAME, re.I),
-    re.compile(r"^(?i:the\s+work\s+of)\s+" + _NAME + r"\s+is\s+(?:supported|funded|made\s+possible)\s+by"),
+    re.compile(r"^(?i:the\s+work\s+of)\s+" + _NAME
+               + r"\s+is\s+(?:supported|funded|made\s+possible)\s+by"),
 ]
 _NOT_NAMES = {"all", "all rights reserved", "the", "by", "this", "copyright"}
 
@@ -56,7 +57,8 @@ DOMAIN_NAMES: dict[str, str] = {
     "cbsnews.com": "CBS News", "nbcnews.com": "NBC News", "abcnews.go.com": "ABC News",
     "foxnews.com": "Fox News", "aljazeera.com": "Al Jazeera", "euromaidanpress.com":
     "Euromaidan Press", "kyivindependent.com": "The Kyiv Independent", "politico.com": "Politico",
-    "politico.eu": "Politico Europe", "bloomberg.com": "Bloomberg", "wsj.com": "The Wall Street Journal",
+    "politico.eu": "Politico Europe", "bloomberg.com": "Bloomberg",
+    "wsj.com": "The Wall Street Journal",
     "ft.com": "Financial Times", "npr.org": "NPR", "usatoday.com": "USA Today",
     "spiegel.de": "Der Spiegel", "lemonde.fr": "Le Monde", "dw.com": "Deutsche Welle",
     "france24.com": "France 24", "rferl.org": "Radio Free Europe/Radio Liberty",
@@ -95,7 +97,9 @@ def outlet_from_copyright(line: str) -> str | None:
     return None
 
 
-_WIRE_RE = re.compile(r"^(?:[A-Z][A-Z .,'-]{1,40}\s)?\((?P<outlet>[A-Z][A-Za-z&. ]{1,30})\)\s*[-–—]")
+_WIRE_RE = re.compile(
+    r"^(?:[A-Z][A-Z .,'-]{1,40}\s)?\((?P<outlet>[A-Z][A-Za-z&. ]{1,30})\)\s*[-–—]"
+)
 
 
 def outlet_from_wire_dateline(paragraph: str) -> str | None:
@@ -128,7 +132,8 @@ def outlet_from_url(url: str | None) -> str | None:
     domain = registered_domain(url)
     if not domain:
         return None
-    host = (urlsplit(url if url and "://" in url else "http://" + (url or "")).hostname or "").lower()
+    full = url if url and "://" in url else "http://" + (url or "")
+    host = (urlsplit(full).hostname or "").lower()
     for candidate in (host.removeprefix("www."), domain):
         if candidate in DOMAIN_NAMES:
             return DOMAIN_NAMES[candidate]
