@@ -59,5 +59,6 @@ def test_list_and_show(seeds_dir: Path, tmp_path: Path) -> None:
     assert shown["id"] == first and shown["text"]
     text = invoke("show", first, "--db", db, "--boilerplate").stdout
     assert "boilerplate removed" in text
-    searched = json.loads(invoke("list", "--db", db, "--json", "--search", "Gatto").stdout)
+    searched = invoke("list", "--db", db, "--json", "--search", "Pentagon report")
+    searched = json.loads(searched.stdout)
     assert searched["total"] == 1
