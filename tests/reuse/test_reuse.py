@@ -1,0 +1,144 @@
+"""Reuse detection: seeds end to end, and each mechanism on small inputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrace.ingest import iter_inputs
+from newstrace.pipeline import clean_one
+from newstrace.records import Article, article_id
+from newstrace.reuse import ReuseIndex, analyze
+from newstrace.reuse.changes import replaced_phrases, sentence_changes
+from newstrace.reuse.sentences import split_sentences
+
+
+def art(text: str, **meta: object) -> Article:
+    return Article(id=article_id(text), source="t", text=text, **meta)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_dir: Path) -> dict[str, Article]:
+    cleaned = [clean_one(doc) for doc in iter_inputs([str(seeds_dir)])]
+    return {Path(a.source).name[:3]: a for a in cleaned if isinstance(a, Article)}
+
+
+@pytest.fixture(scope="module")
+def seed_result(seeds: dict[str, Article]):
+    return analyze(list(seeds.values()), state=None, upstream={})
+
+
+def test_seed_001_is_a_rewrite_of_000_and_nothing_else_is_reuse(seeds, seed_result) -> None:
+    edges = seed_result.report["reuse"]
+    assert len(edges) == 1
+    edge = edges[0]
+    assert (edge["original"], edge["copy"]) == (seeds["000"].id, seeds["001"].id)
+    assert edge["kind"] in ("rewrite", "translation")
+    assert len(edge["aligned"]) >= 11 and edge["coverage"] >= 0.8  # 13 of 14 sentences
+    assert any("syndication footer" in e for e in edge["direction_evidence"])
+    meaning = {(c["from"], c["to"]) for c in edge["changes"] if c["type"] == "meaning"}
+    assert ("size", "quality") in meaning
+    dropped = [w for c in edge["changes"] if c["type"] == "qualifier" for w in c["from"]]
+    assert "deadly" in dropped
+    kinds = {c["type"] for c in edge["changes"]}
+    assert {"omitted", "added"} <= kinds
+    assert seed_result.report["anomalies"] == []  # 001 states no date: no republication claim
+
+
+def test_state_round_trip_and_incremental_add(seeds, seed_result) -> None:
+    first = analyze([seeds["000"], seeds["002"]], state=None, upstream={})
+    assert first.report["reuse"] == []
+    # a later run with only the new article finds its original among the indexed ones
+    later = analyze([seeds["001"], seeds["000"]], state=first.state, upstream={})
+    assert [(e["original"], e["copy"]) for e in later.report["reuse"]] == [
+        (seeds["000"].id, seeds["001"].id)
+    ]
+    index = ReuseIndex.from_state(later.state)
+    assert len(index) == 3 and seeds["002"].id in index
+
+
+def test_exact_and_near_duplicates_and_republication() -> None:
+    body = (
+        "The council approved the new budget on Tuesday after a long debate. "
+        "The mayor said the plan would fund three new schools. "
+        "Opposition members said the costs were too high and voted against it. "
+        "The budget takes effect in January and runs for two years."
+    )
+    original = art(body, published="2021-03-02", outlet="City Paper")
+    duplicate = Article(
+        id=article_id(body, "https://x.example"),
+        source="u",
+        text=body,
+        url="https://x.example",
+        published="2023-05-01",
+        outlet="Farm",
+    )
+    near = art(
+        body.replace("three new schools", "three new schools and a library"), published="2021-03-03"
+    )
+    result = analyze([original, duplicate, near], state=None, upstream={})
+    kinds = {(e["original"], e["copy"]): e["kind"] for e in result.report["reuse"]}
+    assert kinds[(original.id, duplicate.id)] == "duplicate"
+    assert kinds[(original.id, near.id)] == "near-duplicate"
+    republished = [a for a in result.report["anomalies"] if a["kind"] == "republication"]
+    assert {tuple(a["article_ids"]) for a in republished} >= {(original.id, duplicate.id)}
+    evidence = next(a["evidence"] for a in republished if a["article_ids"][1] == duplicate.id)
+    assert (evidence["original_published"], evidence["copy_published"]) == (
+        "2021-03-02",
+        "2023-05-01",
+    )
+
+
+def test_translation_across_languages() -> None:
+    english = art(
+        "The government announced new sanctions against the company on Monday. "
+        "The measures freeze its assets in Europe. "
+        "Officials said the company had helped evade export controls. "
+        "The company denied any wrongdoing.",
+        published="2023-02-24",
+    )
+    german = art(
+        "Die Regierung kündigte am Montag neue Sanktionen gegen das Unternehmen an. "
+        "Die Maßnahmen frieren sein Vermögen in Europa ein. "
+        "Beamte sagten, das Unternehmen habe geholfen, Exportkontrollen zu umgehen. "
+        "Das Unternehmen bestritt jedes Fehlverhalten.",
+        published="2023-02-25",
+    )
+    unrelated = art(
+        "Der Fußballverein gewann am Samstag das Pokalfinale mit drei zu eins. "
+        "Die Fans feierten bis spät in die Nacht in der Innenstadt. "
+        "Der Trainer lobte die Mannschaft für ihre Geduld."
+    )
+    edges = analyze([english, german, unrelated], state=None, upstream={}).report["reuse"]
+    assert [(e["original"], e["copy"], e["kind"]) for e in edges] == [
+        (english.id, german.id, "translation")
+    ]
+
+
+def test_sentence_changes_typed() -> None:
+    changes = sentence_changes(
+        0,
+        "Officials said 100 troops will not leave on Monday.",
+        0,
+        "Officials reportedly said 1000 troops will leave on Friday.",
+    )
+    kinds = {c["type"]: (c["from"], c["to"]) for c in changes}
+    assert kinds["number"] == (["100"], ["1000"])
+    assert kinds["date"] == (["monday"], ["friday"])
+    assert "negation" in kinds and kinds["hedging"] == ([], ["reportedly"])
+    garble = sentence_changes(
+        0, "Spokesman Dmitry Peskov denied it.", 0, "Spokesman Dmitry Pesco denied it."
+    )
+    assert garble[0]["type"] == "name" and garble[0]["garbled"] == [["Peskov", "Pesco"]]
+    assert sentence_changes(0, "The US said so.", 0, "The United States said so.") == []
+    assert replaced_phrases(
+        "talks over the price and size of the deal", "talks over the price and quality of the deal"
+    ) == [("size", "quality")]
+
+
+def test_sentence_splitting_keeps_abbreviations() -> None:
+    assert split_sentences("U.S. officials met Mr. Wang on Feb. 24. He said no.") == [
+        "U.S. officials met Mr. Wang on Feb. 24.",
+        "He said no.",
+    ]
