@@ -92,7 +92,7 @@ RULES: tuple[Rule, ...] = (
        r"trending(?:\s+now)?|top\s+stories)\s*:?$",
        50, "headers of link lists"),
     _r("read-also",
-       r"^(?:(?:read|see)\s+(?:also|more)|also\s+read|related)\s*[:.\-–—]?(?:\s|$)",
+       r"^(?:(?:read|see)\s+(?:also|more)|also\s+read)\s*[:.\-–—|]?(?:\s|$)|^related\s*[:|]",
        250, "'Read also:' / 'READ MORE:' inline links", "read", "see", "related"),
     _r("subscription-plea",
        r"^(?:sign\s+up|subscribe)\b.{0,150}\b(?:newsletter|inbox|updates|alerts)\b|"
