@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from dates_mediacloud import DEFAULT_DATA, load_pages  # noqa: E402
+from dates_mediacloud import DEFAULT_DATA, load_pages
 
 DATA = DEFAULT_DATA.parent
 TARGETS = {"html": 150.0, "text": 1000.0}
@@ -70,7 +70,8 @@ def main() -> None:
 
     pages = load_pages(args.data / "dates-mediacloud")
     html = [(url, content, "html", url) for url, content, _ in pages] * args.repeat
-    texts = [(p.name, p.read_text(), "text", None) for p in sorted((args.data / "seeds").glob("*.txt"))]
+    seeds = sorted((args.data / "seeds").glob("*.txt"))
+    texts = [(p.name, p.read_text(), "text", None) for p in seeds]
     with open(args.data / "ecbplus" / "dev.jsonl") as fh:
         texts += [(rec["doc"], rec["text"], "text", None) for rec in map(json.loads, fh)]
     texts *= args.text_repeat
@@ -81,7 +82,8 @@ def main() -> None:
     for kind, items in (("html", html), ("text", texts)):
         for workers in (1, args.workers):
             rate = run(items, workers)
-            print(f"| {kind:<6} | {workers:>9} | {rate:>10.1f} | {TARGETS[kind]:>6.0f} |", flush=True)
+            print(f"| {kind:<6} | {workers:>9} | {rate:>10.1f} | {TARGETS[kind]:>6.0f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

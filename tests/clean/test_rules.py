@@ -58,6 +58,7 @@ def test_rule_table(line, reason):
     "retention, consent and the sale of personal information to brokers.",
     "He left a comment on the minister's post.",
     "Copyright law was at the heart of the dispute.",
+    "Related to the dispute, the council also voted on a new budget for the coming year.",
 ])
 def test_rules_leave_prose_alone(line):
     assert match_line(line) is None
@@ -117,6 +118,13 @@ def test_related_list_items_follow_header():
                      "Mayor faces questions over budget\n\nNew tram line approved by council")
     assert art.text == f"{BODY}\n\n{BODY2}"
     assert {b.reason for b in art.boilerplate} == {"title", "related-links"}
+
+
+def test_inline_read_also_does_not_swallow_next_heading():
+    art = clean_text(f"Bridge opens\n\n{BODY}\n\nRead also: Mayor faces questions\n\n"
+                     f"Why the bridge took so long\n\n{BODY2}")
+    assert "Why the bridge took so long" in art.text
+    assert [b.reason for b in art.boilerplate] == ["title", "read-also"]
 
 
 def test_live_blog_header_dateline_byline():

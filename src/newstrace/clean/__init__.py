@@ -36,7 +36,7 @@ from newstrace.records import Article, Boilerplate, RawDocument, article_id
 from .classify import Classified, classify_blocks
 from .dates import date_from_url, normalize_date
 from .language import detect_language
-from .outlets import outlet_from_url
+from .outlets import outlet_from_url, registered_domain
 from .text import decode_bytes, looks_binary, normalize_text, split_blocks
 
 if TYPE_CHECKING:
@@ -120,6 +120,10 @@ def clean_document(raw: RawDocument) -> Article:
     published, published_from = _published(raw, found, meta)
     outlet, outlet_from = _outlet(raw, found, meta)
     authors = _hint_list(hints.get("authors")) or found.authors or (meta.authors if meta else [])
+    # CMSs often fill the author field with the site's own name: that is no person
+    not_people = {_fold(x) for x in (outlet, meta.site_name if meta else None,
+                                     registered_domain(raw.url)) if x}
+    authors = [a for a in authors if _fold(a) not in not_people]
     title = hint_title or (meta.title if meta else None) or found.title
     language = hints.get("language") or detect_language(text) or (meta.language if meta else None)
     return Article(
@@ -148,6 +152,10 @@ def _published(raw: RawDocument, found: Classified,
     if url_date:
         return url_date, "url"
     return None, None
+
+
+def _fold(name: str) -> str:
+    return re.sub(r"[\W_]+", "", name.casefold())
 
 
 def _days_apart(a: str, b: str) -> int:

@@ -55,7 +55,8 @@ RULES: tuple[Rule, ...] = (
     _r("copyright-notice",
        r"^(?:copyright\s*(?:©|\(c\)|(?:19|20)\d\d|by\b|$)|©|\(c\)\s*(?:19|20)\d\d)|"
        r"\ball rights reserved\b",
-       250, "'Copyright © 2024 Outlet', '© Outlet. All rights reserved.'", "copyright", "©", "(c)", "rights reserved"),
+       250, "'Copyright © 2024 Outlet', '© Outlet. All rights reserved.'",
+       "copyright", "©", "(c)", "rights reserved"),
     _r("funding-notice",
        r"^the\s+work\s+of\s+.{2,80}\s+is\s+(?:supported|funded|made\s+possible)\s+by\b",
        300, "'The work of X is supported by Y' (grant notice)", "the work of"),
@@ -77,7 +78,8 @@ RULES: tuple[Rule, ...] = (
        r"suggest\s+a\s+correction|highlight\s+the\s+text\s+and\s+press\s+ctrl|"
        r"\b(?:leave|send|submit)\s+your\s+(?:suggestions|corrections)\b|\breport\s+(?:an\s+error|a\s+typo)|"
        r"\bspotted\s+(?:an?\s+)?(?:error|mistake|typo)|\bfound\s+an?\s+(?:error|mistake|typo)\b",
-       200, "'To suggest a correction...', 'press Ctrl + Enter'", "correction", "ctrl", "suggestions", "report a", "spotted", "found a"),
+       200, "'To suggest a correction...', 'press Ctrl + Enter'",
+       "correction", "ctrl", "suggestions", "report a", "spotted", "found a"),
     _r("comment-prompt",
        r"^(?:leave|post|add|write|submit)\s+a\s+(?:comment|reply)\b.{0,30}$|^\d+\s+comments?$|"
        r"^(?:show|view|load|read)\s+(?:all\s+)?(?:\d+\s+)?comments$|^comments?\s*(?:\(\d+\))?$|"
@@ -90,7 +92,7 @@ RULES: tuple[Rule, ...] = (
        r"trending(?:\s+now)?|top\s+stories)\s*:?$",
        50, "headers of link lists"),
     _r("read-also",
-       r"^(?:(?:read|see)\s+(?:also|more)|also\s+read|related)\s*[:.\-–—]?(?:\s|$)",
+       r"^(?:(?:read|see)\s+(?:also|more)|also\s+read)\s*[:.\-–—|]?(?:\s|$)|^related\s*[:|]",
        250, "'Read also:' / 'READ MORE:' inline links", "read", "see", "related"),
     _r("subscription-plea",
        r"^(?:sign\s+up|subscribe)\b.{0,150}\b(?:newsletter|inbox|updates|alerts)\b|"

@@ -53,6 +53,10 @@ _LIVE_RE = re.compile(
 )
 
 
+# Explainer sub-headings ("Why it matters", "What we know") belong to the story.
+_EXPLAINER_RE = re.compile(r"^(?:why|what|how|where|when|who|which)\b", re.I)
+
+
 @dataclass(slots=True)
 class Classified:
     """Result of :func:`classify_blocks`."""
@@ -136,7 +140,10 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             reason = match_line(line)
             if reason is None and in_link_list and is_headline_like(line, 2, 25):
                 reason = "related-links"
-            in_link_list = reason in RELATED_HEADER_REASONS or (in_link_list and reason is not None)
+            # a bare header ("Related Posts", "Read also:") heads a list of links;
+            # "Read also: <headline>" is a link by itself
+            header = reason in RELATED_HEADER_REASONS and _words(line) <= 3
+            in_link_list = header or (in_link_list and reason is not None)
             labels[i][j] = reason
             if reason == "syndication-footer":
                 out.syndication_outlet = out.syndication_outlet or outlet_from_syndication(line)
@@ -185,7 +192,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             continue
         if not plain_text or n == 0 or len(blocks[i]) > 1:
             continue
-        if not is_headline_like(line, 4, 25) or is_prose(line):
+        if not is_headline_like(line, 4, 25) or is_prose(line) or _EXPLAINER_RE.match(line):
             continue
         prev_line = blocks[kept[n - 1][0]][kept[n - 1][1]]
         next_line = blocks[kept[n + 1][0]][kept[n + 1][1]] if n + 1 < len(kept) else None

@@ -22,6 +22,7 @@ publication tags answer most pages, and htmldate runs only when they do not.
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import re
 from dataclasses import dataclass, field
@@ -78,7 +79,8 @@ def _meta_map(tree: HtmlElement) -> dict[str, str]:
         key = el.get("property") or el.get("name") or el.get("itemprop")
         value = el.get("content")
         if key and value and value.strip():
-            found.setdefault(key.strip().lower(), value.strip())
+            # some CMSs escape twice ("&amp;quot;"): lxml undoes one level only
+            found.setdefault(key.strip().lower(), html_lib.unescape(" ".join(value.split())))
     return found
 
 
@@ -166,10 +168,26 @@ def page_metadata(tree: HtmlElement) -> PageMeta:
         if name := outlet_from_copyright(" ".join(text.split())):
             info.copyright_outlet = name
             break
+    if info.title and info.site_name:
+        info.title = strip_site_suffix(info.title, info.site_name)
+    if isinstance(info.title, str):
+        info.title = html_lib.unescape(info.title).strip() or None
     lang = tree.get("lang") or meta.get("og:locale") or meta.get("content-language")
     if lang:
         info.language = re.split(r"[-_]", lang.strip().lower())[0][:2] or None
     return info
+
+
+def strip_site_suffix(title: str, site: str) -> str:
+    """Drop a trailing " | Site" / " — SITE" that repeats the site name.
+
+    >>> strip_site_suffix("Heat wave next week — ZAXID.NET", "zaxid.net")
+    'Heat wave next week'
+    """
+    m = re.match(r"^(.{8,}?)\s+[|–—•·:-]\s+(.+)$", title)
+    if m and m.group(2).strip().casefold() == site.strip().casefold():
+        return m.group(1).strip()
+    return title
 
 
 def find_date_htmldate(tree: HtmlElement, url: str | None, extensive: bool = False) -> str | None:
