@@ -31,7 +31,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from newstrace.records import Article, Boilerplate, RawDocument, article_id
+from newstrace.records import Article, RawDocument, article_id
 
 from .classify import Classified, classify_blocks
 from .dates import date_from_url, normalize_date
@@ -178,6 +178,3 @@ def _outlet(raw: RawDocument, found: Classified, meta: object) -> tuple[str | No
             return str(name).strip(), origin
     return None, None
 
-
-# Re-exported for callers that want to show the reasons without importing records.
-__all__ += ["Boilerplate"]
