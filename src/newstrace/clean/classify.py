@@ -93,11 +93,15 @@ def is_headline_like(line: str, min_words: int = 1, max_words: int = 30) -> bool
     True
     >>> is_headline_like("The talks resumed on Monday.")
     False
+    >>> is_headline_like("“All bets are off.”"), is_headline_like("WASHINGTON —")
+    (False, False)
     """
     n = _words(line)
     if not (min_words <= n <= max_words) or len(line) > 250:
         return False
-    if line.rstrip().endswith(('.', '!', ',', ';', ':', '…')):
+    # look through closing quotes/brackets: "'All Bets Are Off.'" is a quoted sentence;
+    # a trailing dash is a dateline fragment ("WASHINGTON —"), not a headline
+    if line.rstrip(" \"'”’»)]").endswith(('.', '!', ',', ';', ':', '…', '—', '–', '-')):
         return False
     first = line.lstrip("“\"'‘«(")[:1]
     return bool(first) and (first.isupper() or first.isdigit())
@@ -192,8 +196,9 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             continue
         if not plain_text or n == 0 or len(blocks[i]) > 1:
             continue
-        if not is_headline_like(line, 4, 25) or is_prose(line) or _EXPLAINER_RE.match(line):
-            continue
+        if (not is_headline_like(line, 4, 18) or is_prose(line) or _EXPLAINER_RE.match(line)
+                or line.rstrip(" \"'”’»)]").endswith("?")):
+            continue  # questions are sub-headings or quotes, not links to other stories
         prev_line = blocks[kept[n - 1][0]][kept[n - 1][1]]
         next_line = blocks[kept[n + 1][0]][kept[n + 1][1]] if n + 1 < len(kept) else None
         if is_prose(prev_line) and (next_line is None or is_prose(next_line)):
