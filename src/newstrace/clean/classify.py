@@ -53,6 +53,9 @@ _LIVE_RE = re.compile(
 )
 
 
+#: The header zone (title, dateline, byline) is at most this many lines long.
+HEADER_LINES = 8
+
 # Explainer sub-headings ("Why it matters", "What we know") belong to the story.
 _EXPLAINER_RE = re.compile(r"^(?:why|what|how|where|when|who|which)\b", re.I)
 
@@ -161,7 +164,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
     title_seen = False
     for k, (i, j) in enumerate(positions):
         line = blocks[i][j]
-        if is_prose(line):
+        if is_prose(line) or k >= HEADER_LINES:
             break
         if out.dateline is None and (stamp := parse_dateline(line)):
             out.dateline, labels[i][j] = stamp, "dateline"
