@@ -70,3 +70,19 @@ def test_wire_dateline_outlet():
 def test_byline_by_form():
     art = clean_document(RawDocument("a.txt", f"Bridge opens\n\nBy Jane Doe\n\n{BODY}", "text"))
     assert art.authors == ["Jane Doe"] and "By Jane Doe" not in art.text
+
+
+def test_utf16_text_with_bom():
+    text = f"Bridge opens\n\n{BODY}"
+    art = clean_document(RawDocument("a.txt", text.encode("utf-16"), "text"))
+    assert (art.title, art.text) == ("Bridge opens", BODY)
+
+
+def test_html_fragment():
+    art = clean_document(RawDocument("f.html", f"<p>{BODY}</p><p>{BODY}</p>", "html"))
+    assert art.text.startswith("Officials in the capital")
+
+
+def test_binary_html_raises():
+    with pytest.raises(CleaningError, match="binary"):
+        clean_document(RawDocument("x.html", b"\x00\x01PK\x03\x04" * 100, "html"))

@@ -51,6 +51,12 @@ def test_dateline_only_in_header():
     assert clean_document(RawDocument("t.txt", text, "text")).published is None
 
 
+def test_date_line_deep_in_a_list_is_not_a_dateline():
+    lines = "\n\n".join(f"Item number {n}" for n in range(10))
+    text = f"Bridge opens\n\n{lines}\n\nJanuary 30, 2023\n\n{BODY}"
+    assert clean_document(RawDocument("t.txt", text, "text")).published is None
+
+
 def test_url_date():
     assert date_from_url("https://example.com/news/2021/03/04/bridge.html") == "2021-03-04"
     assert date_from_url("https://example.com/news/20210304/bridge") == "2021-03-04"

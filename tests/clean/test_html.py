@@ -102,7 +102,7 @@ def test_syndication_footer_in_html():
 def test_hints_beat_markup():
     head = "<meta property='og:site_name' content='Daily Planet'>"
     art = clean_html(page(head), title="Hinted title", outlet="Feed Outlet",
-                     authors=["A. Writer"], published="2024-01-02", language="fr")
+                     authors=["A. Writer"], published="2024-01-02", language="fr-FR")
     assert art.title == "Hinted title"
     assert (art.outlet, art.outlet_from) == ("Feed Outlet", "hint")
     assert art.authors == ["A. Writer"]

@@ -92,6 +92,12 @@ def test_question_subheading_is_kept():
     assert "Why does the bridge matter to the city?" in art.text
 
 
+def test_quoted_sentence_between_paragraphs_is_kept():
+    for quote in ("''All Bets Are Off.''", "“Should we believe them as well?”"):
+        art = clean_text(f"Bridge opens\n\n{BODY}\n\n{quote}\n\n{BODY2}")
+        assert quote in art.text
+
+
 def test_short_subheading_is_kept():
     art = clean_text(f"Bridge opens\n\n{BODY}\n\nBackground\n\n{BODY2}")
     assert "Background" in art.text

@@ -31,7 +31,7 @@ import re
 from datetime import date
 from typing import TYPE_CHECKING
 
-from newstrace.records import Article, Boilerplate, RawDocument, article_id
+from newstrace.records import Article, RawDocument, article_id
 
 from .classify import Classified, classify_blocks
 from .dates import date_from_url, normalize_date
@@ -125,7 +125,9 @@ def clean_document(raw: RawDocument) -> Article:
                                      registered_domain(raw.url)) if x}
     authors = [a for a in authors if _fold(a) not in not_people]
     title = hint_title or (meta.title if meta else None) or found.title
-    language = hints.get("language") or detect_language(text) or (meta.language if meta else None)
+    hint_lang = str(hints.get("language") or "").strip().lower()
+    language = (re.split(r"[-_]", hint_lang)[0] or None) if hint_lang else None
+    language = language or detect_language(text) or (meta.language if meta else None)
     return Article(
         id=article_id(text, raw.url), source=raw.source, text=text, url=raw.url,
         outlet=outlet, outlet_from=outlet_from, title=title, authors=list(dict.fromkeys(authors)),
@@ -178,6 +180,3 @@ def _outlet(raw: RawDocument, found: Classified, meta: object) -> tuple[str | No
             return str(name).strip(), origin
     return None, None
 
-
-# Re-exported for callers that want to show the reasons without importing records.
-__all__ += ["Boilerplate"]

@@ -53,6 +53,9 @@ _LIVE_RE = re.compile(
 )
 
 
+#: The header zone (title, dateline, byline) is at most this many lines long.
+HEADER_LINES = 8
+
 # Explainer sub-headings ("Why it matters", "What we know") belong to the story.
 _EXPLAINER_RE = re.compile(r"^(?:why|what|how|where|when|who|which)\b", re.I)
 
@@ -93,11 +96,15 @@ def is_headline_like(line: str, min_words: int = 1, max_words: int = 30) -> bool
     True
     >>> is_headline_like("The talks resumed on Monday.")
     False
+    >>> is_headline_like("“All bets are off.”"), is_headline_like("WASHINGTON —")
+    (False, False)
     """
     n = _words(line)
     if not (min_words <= n <= max_words) or len(line) > 250:
         return False
-    if line.rstrip().endswith(('.', '!', ',', ';', ':', '…')):
+    # look through closing quotes/brackets: "'All Bets Are Off.'" is a quoted sentence;
+    # a trailing dash is a dateline fragment ("WASHINGTON —"), not a headline
+    if line.rstrip(" \"'”’»)]").endswith(('.', '!', ',', ';', ':', '…', '—', '–', '-')):
         return False
     first = line.lstrip("“\"'‘«(")[:1]
     return bool(first) and (first.isupper() or first.isdigit())
@@ -157,7 +164,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
     title_seen = False
     for k, (i, j) in enumerate(positions):
         line = blocks[i][j]
-        if is_prose(line):
+        if is_prose(line) or k >= HEADER_LINES:
             break
         if out.dateline is None and (stamp := parse_dateline(line)):
             out.dateline, labels[i][j] = stamp, "dateline"
@@ -192,8 +199,9 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             continue
         if not plain_text or n == 0 or len(blocks[i]) > 1:
             continue
-        if not is_headline_like(line, 4, 25) or is_prose(line) or _EXPLAINER_RE.match(line):
-            continue
+        if (not is_headline_like(line, 4, 18) or is_prose(line) or _EXPLAINER_RE.match(line)
+                or line.rstrip(" \"'”’»)]").endswith("?")):
+            continue  # questions are sub-headings or quotes, not links to other stories
         prev_line = blocks[kept[n - 1][0]][kept[n - 1][1]]
         next_line = blocks[kept[n + 1][0]][kept[n + 1][1]] if n + 1 < len(kept) else None
         if is_prose(prev_line) and (next_line is None or is_prose(next_line)):

@@ -68,9 +68,19 @@ class PageMeta:
 
 def parse_html(content: bytes | str) -> HtmlElement | None:
     """Parse a page with trafilatura's loader (encoding detection, broken markup)."""
+    from lxml import etree
+    from lxml import html as lxml_html
     from trafilatura.utils import load_html
 
-    return load_html(content)
+    tree = load_html(content)
+    if tree is None and content:
+        # trafilatura refuses fragments ("<p>...</p>" without <html>); lxml wraps them
+        try:
+            text = content if isinstance(content, str) else content.decode("utf-8", "replace")
+            tree = lxml_html.document_fromstring(f"<html><body>{text}</body></html>")
+        except (ValueError, TypeError, etree.LxmlError):
+            tree = None
+    return tree
 
 
 def _meta_map(tree: HtmlElement) -> dict[str, str]:

@@ -10,12 +10,23 @@ glue a heading to the paragraph under it with a single newline.
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 
 __all__ = ["decode_bytes", "looks_binary", "normalize_text", "split_blocks"]
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _bom_encoding(data: bytes) -> str | None:
+    """Encoding announced by a byte-order mark (UTF-16/32 text is full of NULs)."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                      (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return name
+    return None
 
 
 def looks_binary(data: bytes) -> bool:
@@ -25,9 +36,11 @@ def looks_binary(data: bytes) -> bool:
     True
     >>> looks_binary("Grüße".encode())
     False
+    >>> looks_binary("Grüße".encode("utf-16"))
+    False
     """
     sample = data[:4096]
-    if not sample:
+    if not sample or _bom_encoding(data):
         return False
     if b"\x00" in sample:
         return True
@@ -41,6 +54,9 @@ def decode_bytes(data: bytes) -> str:
     >>> decode_bytes("café".encode("latin-1"))
     'café'
     """
+    bom = _bom_encoding(data)
+    if bom:
+        return data.decode(bom, "replace")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
