@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from newstrace.ingest import iter_inputs
+from newstrace.nlp.sentences import split_sentences
 from newstrace.pipeline import clean_one
 from newstrace.records import Article, article_id
 from newstrace.reuse import ReuseIndex, analyze
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
-from newstrace.reuse.sentences import split_sentences
 
 
 def art(text: str, **meta: object) -> Article:

@@ -28,13 +28,13 @@ import numpy as np
 import py3langid
 from datasketch import LeanMinHash, MinHashLSH
 
+from newstrace.nlp import embeddings
+from newstrace.nlp.sentences import split_sentences
 from newstrace.records import Article
-from newstrace.reuse import embeddings
 from newstrace.reuse.align import AlignedPair, align
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
 from newstrace.reuse.direction import decide
 from newstrace.reuse.fingerprints import NUM_PERM, SimHasher, exact_hash, minhash
-from newstrace.reuse.sentences import split_sentences
 
 NEAR_DUPLICATE_JACCARD = 0.5  # MinHash LSH threshold on 5-shingle Jaccard
 DOC_COSINE = 0.6  # below this, two documents are not worth aligning
