@@ -43,6 +43,7 @@ LEAD = 12  # sentences whose embeddings make the document vector used for blocki
 MIN_COVERAGE = 0.4  # rewrite/translation: this share of both texts aligns
 EXCERPT_COPY_COVERAGE = 0.6  # excerpt: most of the copy aligns, little of the original
 MEANING_SIMILARITY = 0.45  # a replaced phrase this far from the original changes the meaning
+MAX_PHRASES = 40  # replaced phrases embedded per edge: bounds the cost of a long rewrite
 STATE_VERSION = 1
 
 
@@ -349,6 +350,7 @@ def describe_changes(
             continue
         changes.extend(found)
         phrase_pairs.extend((p, left, right) for left, right in replaced_phrases(o, c))
+    phrase_pairs = phrase_pairs[:MAX_PHRASES]
     if phrase_pairs:
         left = embeddings.encode([lp for _, lp, _ in phrase_pairs])
         right = embeddings.encode([rp for _, _, rp in phrase_pairs])

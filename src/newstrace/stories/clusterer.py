@@ -36,6 +36,7 @@ STORY_THRESHOLD = 0.18
 TIME_SCALE_DAYS = 30.0  # event dates a month apart weigh e^-1 as much
 MAX_TERMS = 300  # terms kept per cluster field (the heaviest)
 INDEX_TERMS = 15  # an article looks up events through its heaviest terms and names
+MAX_CANDIDATES = 30  # events scored per article: those sharing the most lookup keys
 STATE_VERSION = 1
 
 
@@ -155,12 +156,18 @@ class StoryClusterer:
         if article.id in self.event_of:
             event = self.events[self.event_of[article.id]]
             return event.id, event.parent or ""
-        f = extract(article)
-        self.features[article.id] = f
+        return self.add_features(extract(article))
+
+    def add_features(self, f: Features) -> tuple[str, str]:
+        """Place an article by its extracted features (the expensive part is done)."""
+        article_id = f.article_id
+        self.features[article_id] = f
         self.words.observe(list(f.title) + list(f.body))
         self.name_df.observe(f.names)
         keys = self._lookup_terms(f)
-        candidates = sorted({e for k in keys for e in self.index.get(k, ())[-200:]})
+        shared = Counter(e for k in keys for e in self.index.get(k, ())[-200:])
+        ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
+        candidates = sorted(e for e, _ in ranked)
         best, best_score = None, self.event_threshold
         for event_id in candidates:  # sorted: on a tie the first one stays, deterministically
             event = self.events[event_id]
@@ -168,15 +175,15 @@ class StoryClusterer:
             if score > best_score or (best is None and score == best_score):
                 best, best_score = event, score
         if best is None:
-            best = Cluster(f"event-{article.id}")
+            best = Cluster(f"event-{article_id}")
             self.events[best.id] = best
-            best.absorb(f, article.id)
+            best.absorb(f, article_id)
             self._place_in_story(best, candidates)
         else:
-            best.absorb(f, article.id)
+            best.absorb(f, article_id)
             if best.parent:
                 self.stories[best.parent].absorb(f, None)
-        self.event_of[article.id] = best.id
+        self.event_of[article_id] = best.id
         for key in keys:
             bucket = self.index[key]
             if not bucket or bucket[-1] != best.id:
