@@ -120,3 +120,11 @@ def test_html_bytes_in_legacy_encoding():
 def test_html_mislabelled_as_text_is_parsed_as_html():
     art = clean_document(RawDocument("p.txt", page(), "text"))
     assert "<p>" not in art.text and art.text.split("\n\n") == PARAS
+
+
+def test_header_fragments_and_separators_dropped():
+    art = clean_html(page(before="<p>ESPORTE</p><p>| |</p>", after="<p>* * *</p>"))
+    reasons = {b.text: b.reason for b in art.boilerplate}
+    assert reasons.get("ESPORTE") == "header-fragment"
+    assert "* * *" not in art.text and "| |" not in art.text
+    assert art.text.split("\n\n") == PARAS

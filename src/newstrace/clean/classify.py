@@ -53,6 +53,8 @@ _LIVE_RE = re.compile(
 )
 
 
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+
 #: The header zone (title, dateline, byline) is at most this many lines long.
 HEADER_LINES = 8
 
@@ -115,12 +117,23 @@ def _norm(line: str) -> str:
 
 
 def same_title(a: str | None, b: str | None) -> bool:
-    """Equal up to case, punctuation and spacing.
+    """Equal up to case, punctuation and spacing, or one is most of the other's start
+    (the ``<title>`` often carries a " | Site" suffix the on-page headline lacks).
 
     >>> same_title("China weighs sending arms – ISW", "China weighs sending arms - ISW")
     True
+    >>> same_title("Storm hits the coast", "Storm hits the coast ｜ Daily Planet")
+    True
+    >>> same_title("Storm", "Storm hits coast")
+    False
     """
-    return bool(a and b) and _norm(a) == _norm(b)  # type: ignore[arg-type]
+    if not a or not b:
+        return False
+    x, y = _norm(a), _norm(b)
+    if x == y:
+        return True
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 15 and long_.startswith(short) and len(short) >= 0.5 * len(long_)
 
 
 def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
@@ -135,7 +148,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
     # labels[i][j]: None = keep, else the reason line j of block i is dropped
     labels: list[list[str | None]] = [[None] * len(b) for b in blocks]
 
-    # Pass 1: rule table, promo blocks, link lists.
+    # Pass 1: rule table, promo blocks, link lists, lines without a letter.
     in_link_list = False
     for i, block in enumerate(blocks):
         promo_block = (len(block) >= 3 and all(len(x) < 120 for x in block)
@@ -144,7 +157,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             if promo_block:
                 labels[i][j] = "promo"
                 continue
-            reason = match_line(line)
+            reason = match_line(line) or (None if _HAS_LETTER.search(line) else "separator")
             if reason is None and in_link_list and is_headline_like(line, 2, 25):
                 reason = "related-links"
             # a bare header ("Related Posts", "Read also:") heads a list of links;
@@ -166,6 +179,11 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
         line = blocks[i][j]
         if is_prose(line) or k >= HEADER_LINES:
             break
+        if not plain_text and _words(line) <= 3 and not parse_dateline(line) \
+                and not (known_title and same_title(line, known_title)):
+            # extractor leftovers above the story: section labels, "Watch Queue", "Ao minuto"
+            labels[i][j] = "header-fragment"
+            continue
         if out.dateline is None and (stamp := parse_dateline(line)):
             out.dateline, labels[i][j] = stamp, "dateline"
             continue
