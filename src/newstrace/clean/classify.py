@@ -9,16 +9,21 @@ Passes, in order:
 
 1. **Rule table** (:mod:`.boilerplate`) on every line; a run of short lines
    with a promotional phrase is dropped whole as ``promo``; short lines after
-   a "Related Posts"/"Read also:" header are part of that link list.
+   a bare "Related Posts"/"Read also:" header are part of that link list;
+   lines without a single letter ("* * *", "| |") are ``separator``.
 2. **Header zone** (lines before the first prose paragraph): a live-blog
    banner ("…: live updates"), a dateline (a line that is only a date/time), a
    byline ("From CNN’s …", "By …") and the title (first headline-shaped line).
    These are metadata, recorded with reasons ``live-blog-header``,
-   ``dateline``, ``byline``, ``title`` and not kept in the text.
+   ``dateline``, ``byline``, ``title`` and not kept in the text. In extractor
+   output of HTML pages, other lines of up to three words there are leftovers
+   of the page (section labels, "Watch Queue") -> ``header-fragment``.
 3. **Body**: repeats of the title -> ``duplicate-title``; a lone headline-shaped
    line between prose paragraphs (or trailing after the last one) is a link to
-   another article -> ``other-headline``. Only used for plain text: in HTML the
-   extractor keeps real sub-headings, which look the same.
+   another article -> ``other-headline``. Questions, explainer heads ("Why it
+   matters"), quotes and lines of under four words are kept as sub-headings.
+   Only used for plain text: in HTML the extractor keeps real sub-headings,
+   which look the same.
 
 >>> blocks = [["Live updates: the storm"], ["March 3, 2024"], ["Storm hits coast"],
 ...           ["By Jane Doe"], ["The storm hit the coast on Sunday, officials said."],
