@@ -51,7 +51,7 @@ from .outlets import outlet_from_copyright, outlet_from_syndication, outlet_from
 
 __all__ = ["Classified", "classify_blocks", "is_headline_like", "is_prose", "same_title"]
 
-_TERMINAL = tuple('.!?"”’»)]…')
+_TERMINAL = tuple('.!?"”’»)]…。！？।۔')
 _LIVE_RE = re.compile(
     r"\blive(?:\s+(?:updates?|blog|coverage|news|report))\b|^live\s*[:|–—-]|[:|–—-]\s*live$|\bas\s+it\s+happened\b",
     re.I,
@@ -91,9 +91,14 @@ def is_prose(line: str) -> bool:
 
     >>> is_prose("Officials said the talks would resume next week."), is_prose("Related Posts")
     (True, False)
+    >>> is_prose("ハウスコム株式会社は、岐阜駅前店を7月1日にオープンすると発表しました。今後も出店を続けます。")
+    True
     """
     n = _words(line)
-    return (n >= 8 and line.rstrip().endswith(_TERMINAL)) or n >= 30
+    ends = line.rstrip().endswith(_TERMINAL)
+    # scripts without spaces (Chinese, Japanese, Thai) have one "word" per line:
+    # fall back on characters there
+    return (n >= 8 and ends) or n >= 30 or len(line) >= 200 or (ends and len(line) >= 40)
 
 
 def is_headline_like(line: str, min_words: int = 1, max_words: int = 30) -> bool:
@@ -184,7 +189,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
         line = blocks[i][j]
         if is_prose(line) or k >= HEADER_LINES:
             break
-        if not plain_text and _words(line) <= 3 and not parse_dateline(line) \
+        if not plain_text and _words(line) <= 3 and len(line) <= 30 and not parse_dateline(line) \
                 and not (known_title and same_title(line, known_title)):
             # extractor leftovers above the story: section labels, "Watch Queue", "Ao minuto"
             labels[i][j] = "header-fragment"
