@@ -128,3 +128,14 @@ def test_header_fragments_and_separators_dropped():
     assert reasons.get("ESPORTE") == "header-fragment"
     assert "* * *" not in art.text and "| |" not in art.text
     assert art.text.split("\n\n") == PARAS
+
+
+def test_paragraphs_in_scripts_without_spaces_are_kept():
+    jp = ["岐阜駅前店を7月1日にオープンすると発表しました。駅から徒歩一分の場所にあります。",
+          "同社は今後も駅に近いエリアへの出店を続ける方針で、年内にさらに三店舗を開く予定です。",
+          "新店舗では地域の物件情報を幅広く扱い、オンラインでの相談にも対応するということです。"]
+    html = ("<html lang='ja'><head><title>新店舗オープン</title></head><body><article>"
+            + "".join(f"<p>{p}</p>" for p in jp) + "</article></body></html>")
+    art = clean_document(RawDocument("j.html", html, "html"))
+    assert art.text.split("\n\n") == jp
+    assert art.language == "ja"
