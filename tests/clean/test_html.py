@@ -120,3 +120,22 @@ def test_html_bytes_in_legacy_encoding():
 def test_html_mislabelled_as_text_is_parsed_as_html():
     art = clean_document(RawDocument("p.txt", page(), "text"))
     assert "<p>" not in art.text and art.text.split("\n\n") == PARAS
+
+
+def test_header_fragments_and_separators_dropped():
+    art = clean_html(page(before="<p>ESPORTE</p><p>| |</p>", after="<p>* * *</p>"))
+    reasons = {b.text: b.reason for b in art.boilerplate}
+    assert reasons.get("ESPORTE") == "header-fragment"
+    assert "* * *" not in art.text and "| |" not in art.text
+    assert art.text.split("\n\n") == PARAS
+
+
+def test_paragraphs_in_scripts_without_spaces_are_kept():
+    jp = ["岐阜駅前店を7月1日にオープンすると発表しました。駅から徒歩一分の場所にあります。",
+          "同社は今後も駅に近いエリアへの出店を続ける方針で、年内にさらに三店舗を開く予定です。",
+          "新店舗では地域の物件情報を幅広く扱い、オンラインでの相談にも対応するということです。"]
+    html = ("<html lang='ja'><head><title>新店舗オープン</title></head><body><article>"
+            + "".join(f"<p>{p}</p>" for p in jp) + "</article></body></html>")
+    art = clean_document(RawDocument("j.html", html, "html"))
+    assert art.text.split("\n\n") == jp
+    assert art.language == "ja"

@@ -9,16 +9,21 @@ Passes, in order:
 
 1. **Rule table** (:mod:`.boilerplate`) on every line; a run of short lines
    with a promotional phrase is dropped whole as ``promo``; short lines after
-   a "Related Posts"/"Read also:" header are part of that link list.
+   a bare "Related Posts"/"Read also:" header are part of that link list;
+   lines without a single letter ("* * *", "| |") are ``separator``.
 2. **Header zone** (lines before the first prose paragraph): a live-blog
    banner ("…: live updates"), a dateline (a line that is only a date/time), a
    byline ("From CNN’s …", "By …") and the title (first headline-shaped line).
    These are metadata, recorded with reasons ``live-blog-header``,
-   ``dateline``, ``byline``, ``title`` and not kept in the text.
+   ``dateline``, ``byline``, ``title`` and not kept in the text. In extractor
+   output of HTML pages, other lines of up to three words there are leftovers
+   of the page (section labels, "Watch Queue") -> ``header-fragment``.
 3. **Body**: repeats of the title -> ``duplicate-title``; a lone headline-shaped
    line between prose paragraphs (or trailing after the last one) is a link to
-   another article -> ``other-headline``. Only used for plain text: in HTML the
-   extractor keeps real sub-headings, which look the same.
+   another article -> ``other-headline``. Questions, explainer heads ("Why it
+   matters"), quotes and lines of under four words are kept as sub-headings.
+   Only used for plain text: in HTML the extractor keeps real sub-headings,
+   which look the same.
 
 >>> blocks = [["Live updates: the storm"], ["March 3, 2024"], ["Storm hits coast"],
 ...           ["By Jane Doe"], ["The storm hit the coast on Sunday, officials said."],
@@ -46,12 +51,14 @@ from .outlets import outlet_from_copyright, outlet_from_syndication, outlet_from
 
 __all__ = ["Classified", "classify_blocks", "is_headline_like", "is_prose", "same_title"]
 
-_TERMINAL = tuple('.!?"”’»)]…')
+_TERMINAL = tuple('.!?"”’»)]…。！？।۔')
 _LIVE_RE = re.compile(
     r"\blive(?:\s+(?:updates?|blog|coverage|news|report))\b|^live\s*[:|–—-]|[:|–—-]\s*live$|\bas\s+it\s+happened\b",
     re.I,
 )
 
+
+_HAS_LETTER = re.compile(r"[^\W\d_]")
 
 #: The header zone (title, dateline, byline) is at most this many lines long.
 HEADER_LINES = 8
@@ -84,9 +91,14 @@ def is_prose(line: str) -> bool:
 
     >>> is_prose("Officials said the talks would resume next week."), is_prose("Related Posts")
     (True, False)
+    >>> is_prose("岐阜駅前店を7月1日にオープンすると発表しました。" * 2)
+    True
     """
     n = _words(line)
-    return (n >= 8 and line.rstrip().endswith(_TERMINAL)) or n >= 30
+    ends = line.rstrip().endswith(_TERMINAL)
+    # scripts without spaces (Chinese, Japanese, Thai) have one "word" per line:
+    # fall back on characters there
+    return (n >= 8 and ends) or n >= 30 or len(line) >= 200 or (ends and len(line) >= 40)
 
 
 def is_headline_like(line: str, min_words: int = 1, max_words: int = 30) -> bool:
@@ -115,12 +127,23 @@ def _norm(line: str) -> str:
 
 
 def same_title(a: str | None, b: str | None) -> bool:
-    """Equal up to case, punctuation and spacing.
+    """Equal up to case, punctuation and spacing, or one is most of the other's start
+    (the ``<title>`` often carries a " | Site" suffix the on-page headline lacks).
 
     >>> same_title("China weighs sending arms – ISW", "China weighs sending arms - ISW")
     True
+    >>> same_title("Storm hits the coast", "Storm hits the coast ｜ Daily Planet")
+    True
+    >>> same_title("Storm", "Storm hits coast")
+    False
     """
-    return bool(a and b) and _norm(a) == _norm(b)  # type: ignore[arg-type]
+    if not a or not b:
+        return False
+    x, y = _norm(a), _norm(b)
+    if x == y:
+        return True
+    short, long_ = sorted((x, y), key=len)
+    return len(short) >= 15 and long_.startswith(short) and len(short) >= 0.5 * len(long_)
 
 
 def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
@@ -135,7 +158,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
     # labels[i][j]: None = keep, else the reason line j of block i is dropped
     labels: list[list[str | None]] = [[None] * len(b) for b in blocks]
 
-    # Pass 1: rule table, promo blocks, link lists.
+    # Pass 1: rule table, promo blocks, link lists, lines without a letter.
     in_link_list = False
     for i, block in enumerate(blocks):
         promo_block = (len(block) >= 3 and all(len(x) < 120 for x in block)
@@ -144,7 +167,7 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
             if promo_block:
                 labels[i][j] = "promo"
                 continue
-            reason = match_line(line)
+            reason = match_line(line) or (None if _HAS_LETTER.search(line) else "separator")
             if reason is None and in_link_list and is_headline_like(line, 2, 25):
                 reason = "related-links"
             # a bare header ("Related Posts", "Read also:") heads a list of links;
@@ -166,6 +189,11 @@ def classify_blocks(blocks: list[list[str]], *, known_title: str | None = None,
         line = blocks[i][j]
         if is_prose(line) or k >= HEADER_LINES:
             break
+        if not plain_text and _words(line) <= 3 and len(line) <= 30 and not parse_dateline(line) \
+                and not (known_title and same_title(line, known_title)):
+            # extractor leftovers above the story: section labels, "Watch Queue", "Ao minuto"
+            labels[i][j] = "header-fragment"
+            continue
         if out.dateline is None and (stamp := parse_dateline(line)):
             out.dateline, labels[i][j] = stamp, "dateline"
             continue
