@@ -127,8 +127,8 @@ def main() -> None:
     event_t, story_t = clustering.EVENT_THRESHOLD, clustering.STORY_THRESHOLD
     if args.tune:
         best = None
-        for et in (0.2, 0.25, 0.3, 0.35, 0.4, 0.45):
-            for st in (0.08, 0.12, 0.16, 0.2):
+        for et in (0.12, 0.15, 0.18, 0.21, 0.24):
+            for st in (0.06, 0.08, 0.1, 0.12):
                 if st >= et:
                     continue
                 events, stories = stream(articles, 0, et, st)

@@ -1,0 +1,112 @@
+"""Entities, attributions and claims: the seed acceptance, and each mechanism alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrace.claims import analyze
+from newstrace.claims.attribution import attributions_in
+from newstrace.claims.entities import Mention, find_mentions
+from newstrace.claims.resolve import resolve
+from newstrace.ingest import iter_inputs
+from newstrace.pipeline import clean_one
+from newstrace.records import Article
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_dir: Path) -> dict[str, Article]:
+    cleaned = [clean_one(doc) for doc in iter_inputs([str(seeds_dir)])]
+    return {Path(a.source).name[:3]: a for a in cleaned if isinstance(a, Article)}
+
+
+@pytest.fixture(scope="module")
+def report(seeds: dict[str, Article]) -> dict:
+    return analyze(list(seeds.values()), state=None, upstream={}).report
+
+
+def entity(report: dict, name: str) -> dict:
+    return next(e for e in report["entities"] if e["name"] == name)
+
+
+def test_garbled_and_partial_names_resolve_to_one_entity(report: dict) -> None:
+    psaki = entity(report, "Jen Psaki")
+    kinds = {v["text"]: v for v in psaki["variants"]}
+    assert set(kinds) == {"Jen Psi", "Psaki"} and kinds["Jen Psi"]["garbled"]
+    peskov = entity(report, "Dmitry Peskov")
+    assert {v["text"]: v["kind"] for v in peskov["variants"]} == {"Dmitry Pesco": "garbled",
+                                                                    "Peskov": "canonical"}
+    wang_yi = entity(report, "Wang Yi")
+    assert {v["text"]: v["kind"] for v in wang_yi["variants"]}["Yi"] == "partial"
+    assert entity(report, "Wang Wenbin")["id"] != wang_yi["id"]
+    assert "Foreign Ministry spokesman" in entity(report, "Wang Wenbin")["roles"]
+    spiegel = entity(report, "Der Spiegel")
+    assert (spiegel["type"], spiegel["subtype"]) == ("organization", "media")
+    assert entity(report, "ZT-180")["type"] == "product"
+
+
+def test_every_span_points_into_its_article(report: dict, seeds: dict[str, Article]) -> None:
+    texts = {a.id: a.text for a in seeds.values()}
+    attributions = [a for c in report["claims"] for a in c["attributions"]]
+    assert len(attributions) > 30
+    for a in attributions:
+        for role in ("source", "cue", "content"):
+            span = a[role]
+            assert texts[a["article_id"]][span["start"]:span["end"]] == span["text"]
+
+
+def test_wang_wenbin_statement_and_role(report: dict, seeds: dict[str, Article]) -> None:
+    wenbin = entity(report, "Wang Wenbin")
+    found = [a for c in report["claims"] for a in c["attributions"]
+             if a["source_entity"] == wenbin["id"] and a["article_id"] == seeds["000"].id]
+    assert found and found[0]["source_role"] == "Foreign Ministry spokesman"
+    assert "does not provide arms sales" in found[0]["content"]["text"]
+    assert found[0]["source_type"] == "named"
+
+
+def test_drone_claim_in_000_001_004_via_cnn_and_denials(report: dict,
+                                                        seeds: dict[str, Article]) -> None:
+    ids = {k: a.id for k, a in seeds.items()}
+    drone = [c for c in report["claims"] if c["kind"] == "claim"
+             and "considering" in c["text"] and "Russia" in c["text"]]
+    assert drone, [c["text"] for c in report["claims"]]
+    claim = max(drone, key=lambda c: len(c["article_ids"]))
+    assert {ids["000"], ids["001"], ids["004"]} <= set(claim["article_ids"])
+    assert ids["002"] not in {s["article_id"] for s in claim["stances"]
+                              if s["stance"] != "denies"}
+    via_cnn = [a for a in claim["attributions"] if a["via"] == "CNN"]
+    assert via_cnn and all(a["source_type"] == "anonymous" for a in via_cnn)
+    assert {a["article_id"] for a in via_cnn} == {ids["000"], ids["001"]}
+    stances = {s["article_id"]: s["stance"] for s in claim["stances"]}
+    assert stances[ids["000"]] == "hedges"  # "considering", "leaning toward"
+    denials = [c for c in report["claims"] if c["kind"] == "denial"]
+    denied_from = {seeds_key for seeds_key, a in seeds.items()
+                   for d in denials if a.id in d["article_ids"] and d["denies"]}
+    assert {"000", "001", "002"} <= denied_from  # Wang Wenbin in 000/001; China, Peskov in 002
+    for d in denials:
+        for target in d["denies"]:
+            assert d["id"] in next(c for c in report["claims"] if c["id"] == target)["denied_by"]
+
+
+def test_attribution_kinds() -> None:
+    found = attributions_in("According to a recent Pentagon report, China bought missiles. "
+                            "“We will not do it,” the minister said. "
+                            "Three sources told CNN that talks had stalled.")
+    kinds = [(a.source.text, a.source_type, a.quote, a.via) for a in found]
+    assert ("a recent Pentagon report", "document", "indirect", None) in kinds
+    # an unnamed official is not a named source
+    assert ("the minister", "anonymous", "direct", None) in kinds
+    assert ("Three sources", "anonymous", "indirect", "CNN") in kinds
+
+
+def test_close_names_of_different_people_stay_apart() -> None:
+    mentions = [Mention("Wang Yi", 0, 7, "person", article_id="a"),
+                Mention("Wang Wenbin", 10, 21, "person", article_id="a"),
+                Mention("Wang", 30, 34, "person", article_id="a"),
+                Mention("John Smith", 0, 10, "person", article_id="b"),
+                Mention("Jane Smyth", 0, 10, "person", article_id="c")]
+    names = sorted(e.name for e in resolve(mentions))
+    assert names == ["Jane Smyth", "John Smith", "Wang", "Wang Wenbin", "Wang Yi"]
+    assert [m.text for m in find_mentions("Der Spiegel said ZT-180 drones flew.")] == [
+        "Der Spiegel", "ZT-180"]
