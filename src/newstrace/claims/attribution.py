@@ -221,8 +221,9 @@ def _source_type(source: Any, text: str) -> str:
         return "media"
     if "PERSON" in ents:
         return "named"
-    if DOCUMENT.search(text) and not ANONYMOUS.search(text):
-        return "document"
+    head = next((t for t in source if t.head not in source or t.head == t), source[-1])
+    if DOCUMENT.search(head.text) and not ANONYMOUS.search(text):
+        return "document"  # "a recent Pentagon report": the head noun is a document
     if ANONYMOUS.search(text):
         return "anonymous"
     if ents & {"ORG", "GPE", "NORP"}:

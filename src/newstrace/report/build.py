@@ -40,7 +40,8 @@ def build_report(
 
 
 def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
-    """Write ``report.json`` and the self-contained ``index.html`` dossier into ``out_dir``."""
+    """Write ``report.json``, the ``index.html`` dossier and the provenance graph
+    (``graph.json``, ``graph.graphml``) into ``out_dir``."""
     from newstrace.report.dossier import render_dossier
 
     out = Path(out_dir)
@@ -49,4 +50,7 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
     tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(out / "report.json")  # atomic: a reader never sees half a report
     (out / "index.html").write_text(render_dossier(report), encoding="utf-8")
+    from newstrace.provenance import write_graph_files
+
+    write_graph_files(report, out)
     return out

@@ -1,0 +1,90 @@
+"""Provenance on the seeds through every real stage, and the graph export."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from newstrace.ingest import iter_inputs
+from newstrace.pipeline import clean_one, run_stages
+from newstrace.provenance import graph_to_json, write_graph_files
+from newstrace.provenance.anomalies import date_conflicts
+from newstrace.records import Article, article_id
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_dir: Path) -> dict[str, Article]:
+    cleaned = [clean_one(doc) for doc in iter_inputs([str(seeds_dir)])]
+    return {Path(a.source).name[:3]: a for a in cleaned if isinstance(a, Article)}
+
+
+@pytest.fixture(scope="module")
+def items(seeds: dict[str, Article]) -> dict:
+    run = run_stages(list(seeds.values()))
+    assert run.status == {"reuse": "done", "stories": "done", "claims": "done",
+                          "provenance": "done"}
+    report = run.report_items()
+    report["articles"] = [a.to_dict() for a in seeds.values()]
+    return report
+
+
+def cited_by(items: dict, article: Article) -> set[str]:
+    return {c["cited"] for c in items["citations"] if c["article_id"] == article.id}
+
+
+def test_citations(items: dict, seeds: dict[str, Article]) -> None:
+    assert {"CNN", "Der Spiegel", "Institute for the Study of War"} <= cited_by(items, seeds["004"])
+    first = [c for c in items["citations"] if c["article_id"] == seeds["000"].id
+             and c["first_report"]]
+    assert [c["cited"] for c in first] == ["Der Spiegel"]
+    cnn_004 = next(c for c in items["citations"] if c["article_id"] == seeds["004"].id
+                   and c["cited"] == "CNN")
+    assert cnn_004["cue"] == "reported" and cnn_004["claim_id"]
+
+
+def test_drone_claim_origin_and_independent_sources(items: dict,
+                                                    seeds: dict[str, Article]) -> None:
+    ids = {k: a.id for k, a in seeds.items()}
+    claim = max((c for c in items["claims"] if c["kind"] == "claim"),
+                key=lambda c: len(c["article_ids"]))
+    assert {ids["000"], ids["001"], ids["004"]} <= set(claim["article_ids"])
+    assert claim["independent_sources"] in (1, 2)
+    article_origins = [o["id"] for o in claim["origins"] if o["kind"] == "article"]
+    assert article_origins == [ids["000"]]
+    chains = {c["article_id"]: [step["node"] for step in c["path"]] for c in claim["chains"]}
+    assert chains[ids["001"]] == [ids["001"], ids["000"]]  # a copy of CNN's article
+    assert chains[ids["004"]] == [ids["004"], ids["000"]]  # cites CNN, whose article is 000
+    assert claim["first_reporter"]["outlet"] == "Der Spiegel"
+
+
+def test_anomalies(items: dict, seeds: dict[str, Article]) -> None:
+    kinds = {(a["kind"], tuple(a["article_ids"])) for a in items["anomalies"]}
+    assert ("date-content-conflict", (seeds["002"].id,)) in kinds
+    assert ("translation-artifacts", (seeds["001"].id,)) in kinds
+    assert ("repost-channel", (seeds["001"].id,)) in kinds
+    conflict = next(a for a in items["anomalies"] if a["kind"] == "date-content-conflict")
+    assert conflict["evidence"]["stated_date"] == "2023-01-30"
+    assert conflict["evidence"]["implied_date"].startswith("2022-03")
+    assert "three weeks after its invasion" in conflict["evidence"]["sentence"]
+
+
+def test_no_conflict_when_the_date_fits() -> None:
+    text = "Nearly three weeks after its invasion of Ukraine, Russia has lagged behind."
+    fits = Article(id=article_id(text), source="x", text=text, published="2022-03-16")
+    assert date_conflicts([fits]) == []
+
+
+def test_graph_json_and_graphml(items: dict, tmp_path: Path) -> None:
+    graph = graph_to_json(items)
+    kinds = {e["kind"] for e in graph["edges"]}
+    assert {"copy", "citation", "published"} <= kinds
+    assert any(n["origin"] for n in graph["nodes"])
+    json_path, graphml_path = write_graph_files(items, tmp_path)
+    assert json.loads(json_path.read_text())["nodes"]
+    root = ET.parse(graphml_path).getroot()
+    ns = "{http://graphml.graphdrawing.org/xmlns}"
+    assert len(root.findall(f"{ns}graph/{ns}node")) == len(graph["nodes"])
+    assert len(root.findall(f"{ns}graph/{ns}edge")) == len(graph["edges"])
