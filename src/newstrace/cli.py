@@ -57,6 +57,10 @@ WorkersOption = Annotated[
     int, typer.Option("--workers", min=1, help="Processes that clean articles in parallel.")
 ]
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+FastHtmlOption = Annotated[
+    bool, typer.Option("--fast-html", help="Extract HTML with resiliparse: ~10x faster, "
+                                           "less precise than the default trafilatura.")
+]
 
 
 def _version(value: bool) -> None:
@@ -98,9 +102,11 @@ def _count_files(paths: list[str]) -> int | None:
 
 
 def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
-                workers: int) -> IngestSummary:
+                workers: int, fast_html: bool = False) -> IngestSummary:
+    options: dict[str, Any] = {"timeout": timeout, "workers": workers,
+                               "html_extractor": "resiliparse" if fast_html else "trafilatura"}
     if quiet:
-        return ingest(paths, store, timeout=timeout, workers=workers)
+        return ingest(paths, store, **options)
     with Progress(SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.description}"),
                   BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
         task = bar.add_task("", total=_count_files(paths))
@@ -113,7 +119,7 @@ def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
                 last_file[0] = file
                 bar.update(task, advance=1, description=Path(file).name[:40])
 
-        return ingest(paths, store, progress=step, timeout=timeout, workers=workers)
+        return ingest(paths, store, progress=step, **options)
 
 
 def _print_errors(errors: list[InputError]) -> None:
@@ -138,11 +144,12 @@ def _exit_code(summary: IngestSummary) -> int:
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = False,
                as_json: JsonOption = False, timeout: TimeoutOption = 20.0,
-               workers: WorkersOption = DEFAULT_WORKERS) -> None:
+               workers: WorkersOption = DEFAULT_WORKERS, fast_html: FastHtmlOption = False
+               ) -> None:
     """Read, clean and store articles; a rerun adds nothing new."""
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
-                              workers=workers)
+                              workers=workers, fast_html=fast_html)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
     elif not quiet:
@@ -161,13 +168,14 @@ def analyze_cmd(
     as_json: JsonOption = False,
     timeout: TimeoutOption = 20.0,
     workers: WorkersOption = DEFAULT_WORKERS,
+    fast_html: FastHtmlOption = False,
 ) -> None:
     """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
     from newstrace.report import validate_report, write_report
 
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
-                              workers=workers)
+                              workers=workers, fast_html=fast_html)
         if not summary.article_ids:
             _print_errors(summary.errors)
             err.print("[red]error:[/red] no article could be read from the input")

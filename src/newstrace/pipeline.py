@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from newstrace.clean import CleaningError, clean_document
@@ -84,6 +85,7 @@ def ingest(
     progress: ProgressFn | None = None,
     batch_size: int = 100,
     workers: int = 1,
+    html_extractor: str = "trafilatura",
     **reader_options: Any,
 ) -> IngestSummary:
     """Read, clean and store every article in ``inputs``; bad parts are reported, not fatal.
@@ -92,7 +94,9 @@ def ingest(
     interruption loses at most the batch in flight, and a rerun skips every input
     part already stored (same source, same bytes) without cleaning it again.
     ``workers`` > 1 cleans in that many processes; order and results are the same.
+    ``html_extractor="resiliparse"`` trades some precision for ~10x faster HTML.
     """
+    clean = partial(clean_one, html_extractor=html_extractor)
     summary = IngestSummary()
     seen: set[str] = set()
 
@@ -106,7 +110,7 @@ def ingest(
         digests = {id(doc): raw_digest(doc.content) for doc in docs}
         known = {id(doc): store.known_source(doc.source, digests[id(doc)]) for doc in docs}
         fresh = [doc for doc in docs if known[id(doc)] is None]
-        cleaned = dict(zip(map(id, fresh), clean_many(fresh, pool), strict=True))
+        cleaned = dict(zip(map(id, fresh), clean_many(fresh, pool, clean), strict=True))
         stored_keys = [key for key, out in cleaned.items() if isinstance(out, Article)]
         pending = [(cleaned[key], digests[key]) for key in stored_keys]
         added = dict(zip(stored_keys, store.add_articles(pending), strict=True))  # type: ignore[arg-type]
@@ -145,18 +149,21 @@ def ingest(
 
 
 def clean_many(
-    docs: Sequence[RawDocument], pool: ProcessPoolExecutor | None = None
+    docs: Sequence[RawDocument],
+    pool: ProcessPoolExecutor | None = None,
+    clean: Callable[[RawDocument], Article | InputError] | None = None,
 ) -> list[Article | InputError]:
     """Clean documents (in ``pool`` when given), in order; failures become InputErrors."""
+    clean = clean or clean_one
     if pool is None or len(docs) < 2:
-        return [clean_one(doc) for doc in docs]
-    return list(pool.map(clean_one, docs, chunksize=max(1, len(docs) // 8)))
+        return [clean(doc) for doc in docs]
+    return list(pool.map(clean, docs, chunksize=max(1, len(docs) // 8)))
 
 
-def clean_one(raw: RawDocument) -> Article | InputError:
+def clean_one(raw: RawDocument, html_extractor: str = "trafilatura") -> Article | InputError:
     """Clean one document; a document with no usable article becomes an InputError."""
     try:
-        return clean_document(raw)
+        return clean_document(raw, html_extractor=html_extractor)
     except CleaningError as exc:
         return InputError(raw.source, str(exc), stage="clean")
     except Exception as exc:  # a cleaner bug must not sink the batch

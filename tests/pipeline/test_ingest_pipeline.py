@@ -40,11 +40,11 @@ def test_interrupted_ingest_leaves_whole_articles_and_rerun_resumes(
     calls: list[str] = []
     real_clean = pipeline.clean_document
 
-    def clean_then_interrupt(raw):
+    def clean_then_interrupt(raw, **options):
         calls.append(raw.source)
         if len(calls) == 3:
             raise KeyboardInterrupt  # the user presses Ctrl-C during the second batch
-        return real_clean(raw)
+        return real_clean(raw, **options)
 
     monkeypatch.setattr(pipeline, "clean_document", clean_then_interrupt)
     with pytest.raises(KeyboardInterrupt):

@@ -93,54 +93,83 @@ def is_denial(attribution: Attribution) -> bool:
 
 
 def group_claims(attributions: list[Attribution]) -> list[Claim]:
-    """Claims from attributions of any number of articles, in a deterministic order."""
+    """Claims from attributions of any number of articles, in a deterministic order.
+
+    Vectorised: every content is compared with all claim centres and all earlier
+    members in two matrix products, so grouping stays fast for thousands of
+    statements.
+    """
     if not attributions:
         return []
     contents = embeddings.encode([a.content.text for a in attributions])
-    sentences = embeddings.encode([(a.sentence or a.content).text for a in attributions])
+    # whole sentences matter only to find what a denial denies: embed just those
+    denial_flags = [is_denial(a) for a in attributions]
+    denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
+    sentences = np.zeros_like(contents)
+    if denial_rows:
+        sentences[denial_rows] = embeddings.encode(
+            [(attributions[i].sentence or attributions[i].content).text for i in denial_rows])
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
-    for attribution, vector, sentence_vector in zip(attributions, contents, sentences,
-                                                    strict=True):
-        if is_denial(attribution):
+    dim = contents.shape[1]
+    members = np.zeros((len(attributions), dim), dtype=np.float32)  # grows row by row
+    member_claim: list[int] = []
+    member_verbs: list[set[str]] = []
+    centre_sums = np.zeros((len(attributions), dim), dtype=np.float32)
+    for attribution, vector, sentence_vector, denial_flag in zip(
+            attributions, contents, sentences, denial_flags, strict=True):
+        if denial_flag:
             claim = Claim(_claim_id(attribution), [attribution], [vector], denial=True)
             denials.append((claim, sentence_vector))
             continue
         verbs = set(attribution.extra.get("verbs", ()))
-        best, best_score = None, 0.0
-        for claim in claims:
-            # the centre for meaning alone (no chaining through one close member);
-            # a member for meaning backed by the same predicate
-            centre = float(claim.centre @ vector)
-            linked = max((float(v @ vector) for v, a in zip(claim.vectors, claim.attributions,
-                                                            strict=True)
-                          if verbs & set(a.extra.get("verbs", ()))), default=0.0)
-            score = max(centre if centre >= SAME_CLAIM else 0.0,
-                        linked if linked >= SAME_CLAIM_WITH_VERB else 0.0)
-            if score > best_score:
-                best, best_score = claim, score
-        if best is None:
-            best = Claim(_claim_id(attribution))
-            claims.append(best)
-        best.attributions.append(attribution)
-        best.vectors.append(vector)
+        best = -1
+        if claims:
+            n = len(claims)
+            norms = np.linalg.norm(centre_sums[:n], axis=1)
+            centre_sims = (centre_sums[:n] @ vector) / np.where(norms > 0, norms, 1.0)
+            scores = np.where(centre_sims >= SAME_CLAIM, centre_sims, 0.0)
+            # a member for meaning backed by the same predicate ("consider", "send")
+            count = len(member_claim)
+            member_sims = members[:count] @ vector
+            for i in np.nonzero(member_sims >= SAME_CLAIM_WITH_VERB)[0]:
+                if verbs & member_verbs[i]:
+                    c = member_claim[i]
+                    scores[c] = max(scores[c], member_sims[i])
+            if scores.max() > 0:
+                best = int(scores.argmax())  # the first claim on a tie: deterministic
+        if best < 0:
+            claims.append(Claim(_claim_id(attribution)))
+            best = len(claims) - 1
+        claims[best].attributions.append(attribution)
+        claims[best].vectors.append(vector)
+        centre_sums[best] += vector
+        members[len(member_claim)] = vector
+        member_claim.append(best)
+        member_verbs.append(verbs)
     # a negated statement by the party a claim is about denies it: "China ... does not
     # provide arms sales to conflict zones" against "China is considering sending drones"
-    for claim in list(claims):
+    centres = [claim.centre for claim in claims]
+    texts = [claim.text for claim in claims]
+    for index, claim in reversed(list(enumerate(claims))):
         if all(NEGATED.search(a.content.text) for a in claim.attributions):
             subject = _subject(claim.attributions[0].content.text)
-            vector = claim.centre
-            if subject and any(subject in other.text and float(other.centre @ vector)
-                               >= DENIES_CLAIM for other in claims if other is not claim):
+            vector = centres[index]
+            if subject and any(subject in texts[j] and float(centres[j] @ vector)
+                               >= DENIES_CLAIM for j in range(len(claims)) if j != index):
                 claim.denial = True
-                claims.remove(claim)
                 denials.append((claim, vector))
+    kept = [i for i, c in enumerate(claims) if not c.denial]
+    claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
+    member_matrix = [np.vstack(c.vectors) for c in claims]
+    position = {id(a): i for i, a in enumerate(attributions)}
+    denials.sort(key=lambda d: position[id(d[0].attributions[0])])
     for denial, sentence_vector in denials:
         target, target_score = None, DENIES_CLAIM
         subject = _subject(denial.attributions[0].content.text)
-        for claim in claims:
-            score = max(float(v @ sentence_vector) for v in claim.vectors)
-            if subject and subject in claim.text:
+        for claim, text, matrix in zip(claims, texts, member_matrix, strict=True):
+            score = float((matrix @ sentence_vector).max())
+            if subject and subject in text:
                 score += 0.1  # it is about the denier's own side
             if score > target_score:
                 target, target_score = claim, score

@@ -77,13 +77,21 @@ def _hint_list(value: object) -> list[str]:
     return []
 
 
-def clean_document(raw: RawDocument) -> Article:
+#: HTML main-text extractors: "trafilatura" (precise, the default) or "resiliparse"
+#: (compiled, ~10x faster, for bulk corpora: ``newstrace ingest --fast-html``).
+HTML_EXTRACTORS = ("trafilatura", "resiliparse")
+
+
+def clean_document(raw: RawDocument, *, html_extractor: str = "trafilatura") -> Article:
     """Clean one document; raise :class:`CleaningError` if no article is left."""
+    if html_extractor not in HTML_EXTRACTORS:
+        raise ValueError(f"unknown HTML extractor {html_extractor!r}: use one of "
+                         f"{', '.join(HTML_EXTRACTORS)}")
     hints = raw.hints or {}
     hint_title = str(hints["title"]).strip() if hints.get("title") else None
     meta = None
     if _is_html(raw):
-        from .html import find_date_htmldate, main_text, page_metadata, parse_html
+        from .html import find_date_htmldate, main_text, main_text_fast, page_metadata, parse_html
 
         if isinstance(raw.content, bytes) and looks_binary(raw.content):
             raise CleaningError("not text: binary content")
@@ -99,7 +107,8 @@ def clean_document(raw: RawDocument) -> Article:
                 if text_date and not text_date.endswith("-01-01"):
                     meta.published_from = "text"
                     meta.published = text_date
-        body = normalize_text(main_text(tree, raw.url))
+        body = normalize_text(main_text_fast(raw.content) if html_extractor == "resiliparse"
+                              else main_text(tree, raw.url))
         # trafilatura gives one paragraph per line: make each line a block
         blocks = [[" ".join(line.split())] for line in body.split("\n") if line.strip()]
         found = classify_blocks(blocks, known_title=hint_title or meta.title, plain_text=False)

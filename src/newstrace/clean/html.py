@@ -210,6 +210,21 @@ def find_date_htmldate(tree: HtmlElement, url: str | None, extensive: bool = Fal
         return None
 
 
+def main_text_fast(content: bytes | str) -> str:
+    """Main text with resiliparse (compiled, ~10x faster than trafilatura, less precise:
+    section labels and date lines survive, and the boilerplate classifier after it
+    removes what it recognises), one paragraph per line."""
+    from resiliparse.extract.html2text import extract_plain_text
+    from resiliparse.parse.encoding import bytes_to_str, detect_encoding
+    from resiliparse.parse.html import HTMLTree
+
+    html = bytes_to_str(content, detect_encoding(content)) if isinstance(content, bytes) \
+        else content
+    text = extract_plain_text(HTMLTree.parse(html), main_content=True, alt_texts=False,
+                              links=False, list_bullets=False, form_fields=False)
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def main_text(tree: HtmlElement, url: str | None) -> str:
     """Main text with trafilatura, one paragraph per line (``tree`` is not modified).
 
