@@ -46,18 +46,24 @@ def _warm(_: object = None) -> None:
             "text", None))
 
 
-def run(items: list, workers: int) -> float:
+def run(items: list, workers: int) -> tuple[float, float | None]:
+    """(articles per wall-clock second, articles per CPU second or None).
+
+    The CPU-second figure (single process only) does not depend on what else
+    runs on the machine: it is the capacity of one free core.
+    """
     if workers <= 1:
         _warm()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for item in items:
             _clean(item)
-        return len(items) / (time.perf_counter() - start)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        return len(items) / wall, len(items) / cpu
     with mp.get_context("fork").Pool(workers, initializer=_warm) as pool:
         pool.map(_warm, range(workers))
         start = time.perf_counter()
         pool.map(_clean, items, chunksize=8)
-        return len(items) / (time.perf_counter() - start)
+        return len(items) / (time.perf_counter() - start), None
 
 
 def main() -> None:
@@ -76,14 +82,17 @@ def main() -> None:
         texts += [(rec["doc"], rec["text"], "text", None) for rec in map(json.loads, fh)]
     texts *= args.text_repeat
 
-    print(f"cpus={os.cpu_count()} html_docs={len(html)} text_docs={len(texts)}")
-    print(f"| {'input':<6} | {'processes':>9} | {'articles/s':>10} | {'target':>6} |")
-    print("|--------|-----------|------------|--------|")
+    print(f"cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f} "
+          f"html_docs={len(html)} text_docs={len(texts)}")
+    print(f"| {'input':<6} | {'processes':>9} | {'articles/s':>10} | {'per CPU-s':>9} | target |")
+    print("|--------|-----------|------------|-----------|--------|")
     for kind, items in (("html", html), ("text", texts)):
         for workers in (1, args.workers):
-            rate = run(items, workers)
-            print(f"| {kind:<6} | {workers:>9} | {rate:>10.1f} | {TARGETS[kind]:>6.0f} |",
+            rate, per_cpu = run(items, workers)
+            cpu = f"{per_cpu:>9.1f}" if per_cpu else f"{'':>9}"
+            print(f"| {kind:<6} | {workers:>9} | {rate:>10.1f} | {cpu} | {TARGETS[kind]:>6.0f} |",
                   flush=True)
+    print(f"load={os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ Passes, in order:
 1. **Rule table** (:mod:`.boilerplate`) on every line; a run of short lines
    with a promotional phrase is dropped whole as ``promo``; short lines after
    a bare "Related Posts"/"Read also:" header are part of that link list;
-   lines without a single letter ("* * *", "| |") are ``separator``.
+   lines without a letter or digit ("* * *", "| |") are ``separator``.
 2. **Header zone** (lines before the first prose paragraph): a live-blog
    banner ("…: live updates"), a dateline (a line that is only a date/time), a
    byline ("From CNN’s …", "By …") and the title (first headline-shaped line).
@@ -58,7 +58,9 @@ _LIVE_RE = re.compile(
 )
 
 
-_HAS_LETTER = re.compile(r"[^\W\d_]")
+# a line with neither letters nor digits ("* * *", "___") is a visual separator;
+# digits stay (a numeric date "05 / 02 / 2013" or a score is information)
+_HAS_LETTER = re.compile(r"[^\W_]")
 
 #: The header zone (title, dateline, byline) is at most this many lines long.
 HEADER_LINES = 8
