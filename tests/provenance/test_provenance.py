@@ -80,7 +80,11 @@ def test_no_conflict_when_the_date_fits() -> None:
 def test_graph_json_and_graphml(items: dict, tmp_path: Path) -> None:
     graph = graph_to_json(items)
     kinds = {e["kind"] for e in graph["edges"]}
-    assert {"copy", "citation", "published"} <= kinds
+    assert {"copy", "citation", "published", "same-source"} <= kinds
+    for story in items["stories"]:
+        sub = graph["stories"][story["id"]]
+        ids = {n["id"] for n in sub["nodes"]}
+        assert set(story["article_ids"]) <= ids
     assert any(n["origin"] for n in graph["nodes"])
     json_path, graphml_path = write_graph_files(items, tmp_path)
     assert json.loads(json_path.read_text())["nodes"]

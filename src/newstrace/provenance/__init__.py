@@ -27,7 +27,7 @@ from newstrace.provenance.anomalies import (
     text_artifacts,
 )
 from newstrace.provenance.citations import extract_citations
-from newstrace.provenance.graph import build_graph, claim_provenance, to_graphml
+from newstrace.provenance.graph import build_graph, claim_provenance, story_graphs, to_graphml
 from newstrace.records import Article
 from newstrace.stages import StageResult
 
@@ -57,10 +57,12 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
                                "anomalies": anomalies})
 
 
-def graph_to_json(report: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """The provenance graph of a report: ``{"nodes": [...], "edges": [...]}``."""
-    return build_graph(report.get("articles", []), report.get("reuse", []),
-                       report.get("citations", []), report.get("claims", []))
+def graph_to_json(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance graph of a report: ``{"nodes", "edges", "stories": {id: subgraph}}``."""
+    graph: dict[str, Any] = build_graph(report.get("articles", []), report.get("reuse", []),
+                                        report.get("citations", []), report.get("claims", []))
+    graph["stories"] = story_graphs(graph, report.get("stories", []))
+    return graph
 
 
 def write_graph_files(report: Mapping[str, Any], out_dir: str | Path) -> list[Path]:
@@ -69,5 +71,6 @@ def write_graph_files(report: Mapping[str, Any], out_dir: str | Path) -> list[Pa
     out = Path(out_dir)
     paths = [out / "graph.json", out / "graph.graphml"]
     paths[0].write_text(json.dumps(graph, ensure_ascii=False, indent=2), encoding="utf-8")
-    paths[1].write_text(to_graphml(graph), encoding="utf-8")
+    whole = {"nodes": graph["nodes"], "edges": graph["edges"]}
+    paths[1].write_text(to_graphml(whole), encoding="utf-8")
     return paths

@@ -144,6 +144,18 @@ def build_graph(articles: Sequence[Mapping[str, Any]], reuse: Sequence[Mapping[s
     for e in reuse:
         edges.append({"source": e["original"], "target": e["copy"], "kind": "copy",
                       "reuse_kind": e["kind"], "score": e["score"]})
+    # articles quoting the same source (a person, an agency) on the same claim
+    for claim in claims:
+        by_source: dict[str, set[str]] = {}
+        for a in claim.get("attributions", []):
+            if a.get("source_entity"):
+                by_source.setdefault(a["source_entity"], set()).add(a["article_id"])
+        for entity, quoting in sorted(by_source.items()):
+            ordered = sorted(quoting)
+            for i, first in enumerate(ordered):
+                for second in ordered[i + 1:]:
+                    edges.append({"source": first, "target": second, "kind": "same-source",
+                                  "entity": entity, "claim_id": claim["id"]})
     for c in citations:
         target = f"outlet:{c['cited']}" if c["cited_kind"] == "media" else f"doc:{c['cited']}"
         nodes.setdefault(target, {"id": target, "kind": "outlet" if c["cited_kind"] == "media"
@@ -153,6 +165,20 @@ def build_graph(articles: Sequence[Mapping[str, Any]], reuse: Sequence[Mapping[s
         edges.append({"source": c["article_id"], "target": target, "kind": "citation",
                       "cue": c["cue"], "claim_id": c["claim_id"]})
     return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def story_graphs(graph: Mapping[str, list[dict[str, Any]]],
+                 stories: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One subgraph per story: its articles, and the outlets and documents they touch."""
+    out = {}
+    for story in stories:
+        members = set(story.get("article_ids", []))
+        edges = [e for e in graph["edges"] if e["source"] in members or e["target"] in members]
+        keep = members | {e["source"] for e in edges} | {e["target"] for e in edges}
+        out[story["id"]] = {"title": story.get("title"),
+                            "nodes": [n for n in graph["nodes"] if n["id"] in keep],
+                            "edges": edges}
+    return out
 
 
 def to_graphml(graph: Mapping[str, list[dict[str, Any]]]) -> str:
