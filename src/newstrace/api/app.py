@@ -7,6 +7,8 @@ when the app has a token. Every response carries a strict CSP.
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 import re
 import secrets
 import tempfile
@@ -113,7 +115,13 @@ def create_app(store_url: str | None, *, token: str | None = None,
     store = Store.open(store_url)
     data = Data(store)
     jobs = Jobs(on_change=data.invalidate)
-    app = FastAPI(title="newstrace", version=__version__, docs_url=None, redoc_url=None, responses=ERRORS,
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()
+        store.close()
+
+    app = FastAPI(title="newstrace", lifespan=lifespan, version=__version__, docs_url=None, redoc_url=None, responses=ERRORS,
                   description="Trace news claims to their origin: articles, stories, claims, "
                               "reuse, provenance. Write endpoints need a bearer token when set.")
     app.state.store, app.state.data, app.state.jobs = store, data, jobs
@@ -141,11 +149,6 @@ def create_app(store_url: str | None, *, token: str | None = None,
         where = ".".join(str(p) for p in first["loc"])
         return JSONResponse({"detail": f"{where}: {first['msg']}", "errors": errors},
                             status_code=422)
-
-    @app.on_event("shutdown")
-    def _close() -> None:
-        jobs.shutdown()
-        store.close()
 
     def need_token(authorization: Annotated[str | None, Header()] = None) -> None:
         if app.state.token is None:
