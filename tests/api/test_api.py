@@ -109,7 +109,7 @@ def test_upload_errors(client):
 
 def test_ingest_urls(client):
     assert client.post("/api/ingest/urls", json={"urls": []}).status_code == 422
-    assert client.post("/api/ingest/urls", json={"urls": ["ftp://x"]}).status_code == 400
+    assert client.post("/api/ingest/urls", json={"urls": ["ftp://x"]}).status_code == 422
     assert client.post("/api/ingest/urls", json={"nope": 1}).status_code == 422
     r = client.post("/api/ingest/urls", json={"urls": ["http://127.0.0.1:9/none"]})
     assert r.status_code == 202

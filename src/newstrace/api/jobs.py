@@ -33,7 +33,7 @@ class Job:
 class Jobs:
     def __init__(self, on_change: Callable[[], None] = lambda: None, keep: int = 200) -> None:
         self._jobs: dict[str, Job] = {}
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstrace-job")
+        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
         self._on_change = on_change
         self._keep = keep
@@ -66,8 +66,14 @@ class Jobs:
                     shutil.rmtree(cleanup, ignore_errors=True)
                 self._on_change()
 
-        self._pool.submit(run)
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newstrace-job")
+            self._pool.submit(run)
         return job
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
