@@ -212,10 +212,10 @@ def create_app(store_url: str | None, *, token: str | None = None,
         return _page(data.filtered(kind, **f.kwargs()), limit, offset)
 
     def one(kind: str, item_id: str) -> dict[str, Any]:
-        for item in data.items(kind):
-            if str(item.get("id")) == item_id:
-                return item
-        raise HTTPException(404, f"no {kind} item {item_id!r}")
+        item = data.by_id(kind).get(item_id)
+        if item is None:
+            raise HTTPException(404, f"no {kind} item {item_id!r}")
+        return item
 
     for kind in ("stories", "claims", "entities", "reuse", "citations", "anomalies"):
         def make(kind: str = kind) -> None:

@@ -21,10 +21,11 @@ KEY_STAGE = {"reuse": "reuse", "stories": "stories", "entities": "claims", "clai
 
 
 class Data:
-    def __init__(self, store: Store, ttl: float = 5.0) -> None:
+    def __init__(self, store: Store, ttl: float = 30.0) -> None:
         self.store = store
         self.ttl = ttl
         self._lock = threading.Lock()
+        self._load_lock = threading.RLock()  # single flight: one reload, the others wait
         self._cache: dict[str, tuple[float, Any]] = {}
 
     def invalidate(self) -> None:
@@ -36,10 +37,22 @@ class Data:
         hit = self._cache.get(key)
         if hit and now - hit[0] < self.ttl:
             return hit[1]
-        value = load()
-        with self._lock:
-            self._cache[key] = (now, value)
+        with self._load_lock:
+            hit = self._cache.get(key)
+            if hit and time.monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            value = load()
+            with self._lock:
+                self._cache[key] = (time.monotonic(), value)
         return value
+
+    def by_id(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self._cached("byid:" + kind,
+                            lambda: {str(i.get("id")): i for i in self.items(kind)})
+
+    def _idsets(self, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
+        return self._cached("ids:" + kind,
+                            lambda: [(i, _item_article_ids(i)) for i in self.items(kind)])
 
     def items(self, kind: str) -> list[dict[str, Any]]:
         return self._cached("items:" + kind, lambda: self.store.items(kind))
@@ -60,10 +73,8 @@ class Data:
         return self._cached("status", load)
 
     def story_article_ids(self, story_id: str) -> set[str] | None:
-        for s in self.items("stories"):
-            if s.get("id") == story_id:
-                return set(s.get("article_ids") or [])
-        return None
+        story = self.by_id("stories").get(story_id)
+        return None if story is None else set(story.get("article_ids") or [])
 
     # -- filters ------------------------------------------------------------------------------
     def _article_ok(self, aid: str, outlet: str | None, since: str | None, until: str | None
@@ -81,15 +92,14 @@ class Data:
     def filtered(self, kind: str, *, outlet: str | None = None, since: str | None = None,
                  until: str | None = None, story: str | None = None) -> list[dict[str, Any]]:
         """Items of ``kind`` touching at least one article that passes the filters."""
-        items = self.items(kind)
         story_ids = self.story_article_ids(story) if story else None
-        if story and kind == "stories":
-            items = [s for s in items if s.get("id") == story]
         if not (outlet or since or until or story):
-            return items
+            return self.items(kind)
+        pairs = self._idsets(kind)
+        if story and kind == "stories":
+            pairs = [(i, ids) for i, ids in pairs if i.get("id") == story]
         out = []
-        for item in items:
-            ids = _item_article_ids(item)
+        for item, ids in pairs:
             if story_ids is not None and kind != "stories":
                 ids = [a for a in ids if a in story_ids]
             if any(self._article_ok(a, outlet, since, until) for a in ids):
