@@ -7,11 +7,11 @@ when the app has a token. Every response carries a strict CSP.
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 import re
 import secrets
 import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -126,7 +126,8 @@ def create_app(store_url: str | None, *, token: str | None = None,
         jobs.shutdown()
         store.close()
 
-    app = FastAPI(title="newstrace", lifespan=lifespan, version=__version__, docs_url=None, redoc_url=None, responses=ERRORS,
+    app = FastAPI(title="newstrace", lifespan=lifespan, version=__version__, docs_url=None,
+                  redoc_url=None, responses=ERRORS,
                   description="Trace news claims to their origin: articles, stories, claims, "
                               "reuse, provenance. Write endpoints need a bearer token when set.")
     app.state.store, app.state.data, app.state.jobs = store, data, jobs

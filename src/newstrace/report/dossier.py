@@ -64,7 +64,7 @@ def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> 
             points.append((_day(ev["date"]), "events", "event", ev.get("title") or ev["id"], ""))
     if not points:
         return Markup('<p class="muted">No dated articles to plot.</p>')
-    rows = sorted({p[1] for p in points if p[1] != "events"}) + ["events"]
+    rows = [*sorted({p[1] for p in points if p[1] != "events"}), "events"]
     lo, hi = min(p[0] for p in points), max(p[0] for p in points)
     span = max((hi - lo).days, 1)
     left, width, rh = 150, 600, 28

@@ -54,7 +54,7 @@ def _filtered(store: Store, stmt: Any, *, query: str | None, outlet: str | None,
                 m=match.strip())
             stmt = stmt.where(literal_column("articles.rowid").in_(sub))
         elif store.dialect == "postgresql":
-            tsq = " & ".join(words[:-1] + [words[-1] + ":*"])
+            tsq = " & ".join([*words[:-1], words[-1] + ":*"])
             stmt = stmt.where(literal_column("articles.search").op("@@")(
                 func.to_tsquery("simple", tsq)))
         else:  # pragma: no cover - other engines: plain substring match

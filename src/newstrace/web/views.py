@@ -147,7 +147,8 @@ def mount_web(app: FastAPI) -> None:
         if art is None:
             raise HTTPException(404, f"no article {article_id!r}")
         items = {
-            "claims": [c for c in data.items("claims") if article_id in (c.get("article_ids") or [])],
+            "claims": [c for c in data.items("claims")
+                       if article_id in (c.get("article_ids") or [])],
             "reuse": [r for r in data.items("reuse") if article_id in (r.get("original"),
                                                                       r.get("copy"))],
         }

@@ -17,7 +17,8 @@ depends_on = None
 
 _SQLITE_UP = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content='articles', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')""",
+        title, text, content='articles', content_rowid='rowid',
+        tokenize='unicode61 remove_diacritics 2')""",
     """CREATE TRIGGER IF NOT EXISTS articles_fts_ai AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.rowid, new.title, new.text);
     END""",
