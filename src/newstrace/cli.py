@@ -284,6 +284,22 @@ def show_cmd(
             out.print(b.text, markup=False, highlight=False)
 
 
+@app.command("serve")
+def serve_cmd(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="NEWSTRACE_TOKEN",
+        help="Bearer token needed by write endpoints (required off loopback).")] = None,
+) -> None:
+    """Serve the web UI and the HTTP API over the store."""
+    from newstrace.web.serve import serve
+
+    code = serve(db, host=host, port=port, token=token, echo=err.print)
+    raise typer.Exit(code)
+
+
 def run() -> None:
     """Console entry point: an unexpected error is one clear line and exit code 1.
 

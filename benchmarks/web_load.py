@@ -1,0 +1,207 @@
+"""Load test of the HTTP API: 10,000 stored articles, 50 concurrent readers over loopback.
+
+    PYTHONPATH=src python benchmarks/web_load.py [--articles 10000] [--clients 50] [--seconds 20]
+
+Synthetic data (seeded RNG, so runs compare): articles of 150-400 words drawn
+from a 2,000-word vocabulary, 40 outlets, dates over 2023; 500 stories of 20
+articles with 3 events each; 2,000 claims over 1-6 articles of a story with
+stances; 1,000 reuse pairs. The server is ``newstrace serve`` (uvicorn, one
+process) in a subprocess; the clients are httpx.AsyncClient tasks reading
+story and claim lists (with filters and paging) and single stories/claims.
+Prints p50/p95/p99 and writes ``docs/benchmarks/web.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from newstrace.api.data import STATUS_STATE  # noqa: E402
+from newstrace.records import Article  # noqa: E402
+from newstrace.store import Store  # noqa: E402
+
+
+def build_store(path: str, n: int, seed: int = 7) -> tuple[list[str], list[str], list[str]]:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(2000)] + ["drones", "China", "Russia", "sanctions"]
+    outlets = [f"Outlet {i}" for i in range(40)]
+    start = date(2023, 1, 1)
+    store = Store.open(path)
+    ids: list[str] = []
+    batch = []
+    for i in range(n):
+        words = rng.choices(vocab, k=rng.randint(150, 400))
+        day = (start + timedelta(days=rng.randint(0, 364))).isoformat()
+        art = Article(id=f"a{i:06d}", source=f"synthetic/{i}.txt", text=" ".join(words),
+                      outlet=rng.choice(outlets), title=" ".join(words[:8]), published=day,
+                      language="en")
+        batch.append((art, art.id))
+        ids.append(art.id)
+        if len(batch) == 1000:
+            store.add_articles(batch)
+            batch = []
+    if batch:
+        store.add_articles(batch)
+    meta = {a: None for a in ids}
+    stories, claims = [], []
+    for s in range(500):
+        members = rng.sample(ids, 20)
+        events = [{"id": f"s{s}-e{e}", "title": f"event {e}", "summary": "",
+                   "date": "2023-06-01", "article_ids": members[e * 6:(e + 1) * 6],
+                   "timeline": []} for e in range(3)]
+        stories.append({"id": f"story-{s:04d}", "title": f"Story {s}", "summary": "synthetic",
+                        "article_ids": members, "events": events})
+    for c in range(2000):
+        st = stories[rng.randrange(500)]
+        arts = rng.sample(st["article_ids"], rng.randint(1, 6))
+        claims.append({"id": f"claim-{c:05d}", "text": f"claim number {c} about drones",
+                       "article_ids": arts, "attributions": [],
+                       "stances": [{"article_id": a, "stance": rng.choice(
+                           ["asserting", "reporting", "denying", "hedging"]), "evidence": ""}
+                           for a in arts],
+                       "origins": [{"article_id": arts[0]}], "first_reporter": arts[0],
+                       "chains": [], "independent_sources": rng.randint(1, 4)})
+    reuse = [{"id": f"reuse-{r}", "original": rng.choice(ids), "copy": rng.choice(ids),
+              "kind": "rewrite", "score": 0.8, "direction_evidence": [], "coverage": 0.5,
+              "aligned": [], "changes": []} for r in range(1000)]
+    store.save_items("stories", stories)
+    store.save_items("claims", claims)
+    store.save_items("reuse", reuse)
+    store.save_state(STATUS_STATE, {"status": {"reuse": "done", "stories": "done",
+                                               "claims": "done", "provenance": "done"}})
+    store.close()
+    del meta
+    return ids, [s["id"] for s in stories], [c["id"] for c in claims]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def client(base: str, stories: list[str], claims: list[str], until: float,
+                 lat: dict[str, list[float]], errors: list[str], seed: int) -> None:
+    rng = random.Random(seed)
+    outlets = [f"Outlet {i}" for i in range(40)]
+    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+        while time.monotonic() < until:
+            kind = rng.random()
+            if kind < 0.3:
+                name, url = "stories list", f"/api/stories?limit=20&offset={rng.randrange(480)}"
+            elif kind < 0.55:
+                name, url = "claims list", f"/api/claims?limit=50&offset={rng.randrange(1950)}"
+            elif kind < 0.7:
+                name, url = "claims by story", f"/api/claims?story={rng.choice(stories)}"
+            elif kind < 0.8:
+                name, url = ("claims by outlet+date",
+                             f"/api/claims?outlet={rng.choice(outlets)}&since=2023-03-01"
+                             "&until=2023-06-30&limit=20")
+            elif kind < 0.9:
+                name, url = "one story", f"/api/stories/{rng.choice(stories)}"
+            else:
+                name, url = "one claim", f"/api/claims/{rng.choice(claims)}"
+            t0 = time.perf_counter()
+            try:
+                r = await http.get(url)
+                ok = r.status_code == 200
+            except httpx.HTTPError as exc:
+                ok = False
+                errors.append(repr(exc))
+            dt = (time.perf_counter() - t0) * 1000
+            if not ok:
+                errors.append(url)
+            lat.setdefault(name, []).append(dt)
+            lat.setdefault("all", []).append(dt)
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--clients", type=int, default=50)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--out", default=str(ROOT / "docs/benchmarks/web.md"))
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="newstrace-bench-")
+    db = os.path.join(tmp, "bench.db")
+    t0 = time.perf_counter()
+    _, stories, claims = build_store(db, args.articles)
+    build_s = time.perf_counter() - t0
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    server = subprocess.Popen([sys.executable, "-m", "newstrace", "serve", "--db", db,
+                               "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        httpx.get(base + "/api/claims", timeout=30)  # warm the result cache
+        lat: dict[str, list[float]] = {}
+        errors: list[str] = []
+        until = time.monotonic() + args.seconds
+
+        async def run() -> None:
+            await asyncio.gather(*(client(base, stories, claims, until, lat, errors, i)
+                                   for i in range(args.clients)))
+        asyncio.run(run())
+    finally:
+        server.terminate()
+        server.wait(10)
+    total = len(lat.get("all", []))
+    rows = []
+    for name, values in sorted(lat.items(), key=lambda kv: kv[0] != "all"):
+        rows.append(f"| {name} | {len(values)} | {statistics.median(values):.1f} | "
+                    f"{pct(values, 95):.1f} | {pct(values, 99):.1f} |")
+    p95 = pct(lat["all"], 95)
+    text = "\n".join([
+        "# Web API load benchmark",
+        "",
+        f"`PYTHONPATH=src python benchmarks/web_load.py --articles {args.articles} "
+        f"--clients {args.clients} --seconds {args.seconds:g}`",
+        "",
+        f"- {args.articles} synthetic articles (seeded; 150-400 words, 40 outlets, 2023 dates), "
+        "500 stories x 20 articles x 3 events, 2,000 claims, 1,000 reuse pairs; SQLite store "
+        f"built in {build_s:.1f} s",
+        "- server: `newstrace serve` (uvicorn, one process) on 127.0.0.1; clients: "
+        f"{args.clients} httpx.AsyncClient tasks for {args.seconds:g} s over loopback",
+        f"- machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        f"- {total} requests, {total / args.seconds:.0f} req/s, {len(errors)} errors",
+        f"- **p95 {p95:.1f} ms** (target < 200 ms): {'met' if p95 < 200 else 'NOT met'}",
+        "",
+        "| request | n | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|",
+        *rows,
+        "",
+    ])
+    print(text)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from newstrace.api import create_app
+from newstrace.store import Store
+from tests.fixtures.load import load_into
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def seeded_db(tmp_path):
+    path = str(tmp_path / "api.db")
+    store = Store.open(path)
+    load_into(store)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def client(seeded_db):
+    app = create_app(seeded_db, max_upload_bytes=20_000)
+    with TestClient(app) as c:
+        yield c
+
+
+@pytest.fixture
+def token_client(seeded_db):
+    app = create_app(seeded_db, token=TOKEN)
+    with TestClient(app) as c:
+        yield c

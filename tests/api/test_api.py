@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.api.conftest import TOKEN
+from tests.fixtures.load import fixture_report
+
+REPORT = fixture_report()
+IDS = [a["id"] for a in REPORT["articles"]]
+
+
+def wait(client, job_id, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError("job did not finish")
+
+
+def test_health_and_openapi(client):
+    assert client.get("/api/health").json()["articles"] == len(IDS)
+    spec = client.get("/openapi.json").json()
+    assert "/api/articles" in spec["paths"] and "/api/jobs/{job_id}" in spec["paths"]
+
+
+def test_security_headers(client):
+    r = client.get("/api/health")
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    assert r.headers["x-content-type-options"] == "nosniff"
+
+
+def test_articles_list_paging_and_search(client):
+    page = client.get("/api/articles", params={"limit": 2, "offset": 1}).json()
+    assert page["total"] == 4 and len(page["items"]) == 2 and page["offset"] == 1
+    assert client.get("/api/articles", params={"q": "drones"}).json()["total"] >= 2
+    assert client.get("/api/articles", params={"q": "zzzyqx"}).json()["total"] == 0
+    assert client.get("/api/articles", params={"outlet": "CNN"}).json()["total"] == 2
+    dated = client.get("/api/articles", params={"since": "2023-02-01",
+                                                "until": "2023-02-24"}).json()
+    assert dated["total"] == 1
+    assert client.get("/api/articles", params={"story": "story-1"}).json()["total"] == 4
+
+
+def test_article_detail(client):
+    art = client.get(f"/api/articles/{IDS[0]}").json()
+    assert art["id"] == IDS[0] and art["boilerplate"]
+    assert client.get("/api/articles/nope").status_code == 404
+
+
+@pytest.mark.parametrize("kind", ["stories", "claims", "entities", "reuse", "citations",
+                                  "anomalies", "events"])
+def test_analysis_lists(client, kind):
+    page = client.get(f"/api/{kind}").json()
+    assert page["total"] >= 1 and page["items"]
+    if kind != "events":
+        item = page["items"][0]
+        assert client.get(f"/api/{kind}/{item['id']}").json() == item
+        assert client.get(f"/api/{kind}/missing-id").status_code == 404
+
+
+def test_filters_on_analyses(client):
+    assert client.get("/api/claims", params={"outlet": "AP News"}).json()["total"] == 1
+    assert client.get("/api/claims", params={"story": "story-1"}).json()["total"] == 2
+    assert client.get("/api/events", params={"since": "2023-02-01"}).json()["total"] == 1
+    assert client.get("/api/stories", params={"until": "2022-01-01"}).json()["total"] == 0
+    assert client.get("/api/claims", params={"story": "nope"}).status_code == 404
+
+
+def test_graph_and_report(client):
+    graph = client.get("/api/graph").json()
+    kinds = {n["kind"] for n in graph["nodes"]}
+    assert {"outlet", "claim", "origin"} <= kinds and graph["edges"]
+    report = client.get("/api/report").json()
+    assert len(report["articles"]) == 4 and report["claims"]
+
+
+@pytest.mark.parametrize("url", [
+    "/api/articles?limit=0", "/api/articles?limit=100000", "/api/articles?offset=-1",
+    "/api/articles?since=yesterday", "/api/stories?until=2023-13-45", "/api/claims?limit=abc",
+])
+def test_bad_requests_are_clear_4xx(client, url):
+    r = client.get(url)
+    assert 400 <= r.status_code < 500
+    assert isinstance(r.json()["detail"], str) and r.json()["detail"]
+
+
+def test_upload_with_malformed_file(client):
+    files = [("files", ("good.txt", b"Good title\n\nSome body about drones.", "text/plain")),
+             ("files", ("empty.txt", b"", "text/plain"))]
+    r = client.post("/api/ingest/files", files=files)
+    assert r.status_code == 202
+    job = wait(client, r.json()["id"])
+    assert job["state"] == "done"
+    assert len(job["errors"]) == 1 and "empty" in job["errors"][0]["reason"]
+    assert job["result"]["added"] == 1
+    assert client.get("/api/articles", params={"q": "good title"}).json()["total"] == 1
+
+
+def test_upload_errors(client):
+    assert client.post("/api/ingest/files").status_code == 422
+    big = [("files", ("big.txt", b"x" * 30_000, "text/plain"))]
+    r = client.post("/api/ingest/files", files=big)
+    assert r.status_code == 413 and "too large" in r.json()["detail"]
+
+
+def test_ingest_urls(client):
+    assert client.post("/api/ingest/urls", json={"urls": []}).status_code == 422
+    assert client.post("/api/ingest/urls", json={"urls": ["ftp://x"]}).status_code == 422
+    assert client.post("/api/ingest/urls", json={"nope": 1}).status_code == 422
+    r = client.post("/api/ingest/urls", json={"urls": ["http://127.0.0.1:9/none"]})
+    assert r.status_code == 202
+    job = wait(client, r.json()["id"])
+    assert job["state"] in ("done", "failed")
+
+
+def test_analyze_job(client):
+    r = client.post("/api/analyze")
+    assert r.status_code == 202
+    job = wait(client, r.json()["id"], timeout=30)
+    assert job["state"] == "done" and set(job["result"]["analyses"]) >= {"reuse", "claims"}
+    assert client.get("/api/jobs").json()["total"] >= 1
+    assert client.get("/api/jobs/nope").status_code == 404
+
+
+def test_token_required_for_writes(token_client):
+    assert token_client.post("/api/analyze").status_code == 401
+    bad = {"Authorization": "Bearer wrong"}
+    assert token_client.post("/api/analyze", headers=bad).status_code == 401
+    ok = token_client.post("/api/analyze", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert ok.status_code == 202
+    assert token_client.get("/api/articles").status_code == 200  # reads stay open
+
+
+def test_serve_refuses_public_bind_without_token():
+    from newstrace.web.serve import serve
+    msgs: list[str] = []
+    assert serve(None, host="0.0.0.0", echo=msgs.append) == 2 and "token" in msgs[0]

@@ -1,0 +1,168 @@
+"""Real headless Chromium (Playwright) over the dossier and the live web UI."""
+
+from __future__ import annotations
+
+import copy
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newstrace.api import create_app
+from newstrace.report.dossier import render_dossier
+from newstrace.store import Store
+from tests.fixtures.load import fixture_report, load_into
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+HOSTILE_TEXT = ("Breaking <script>window.__pwned = 1; document.title = 'pwned'</script> "
+                "<img src=x onerror=\"window.__pwned = 2; document.title = 'pwned'\"> "
+                "<svg onload=\"window.__pwned = 3\"></svg> end")
+
+
+def hostile_report() -> dict:
+    report = copy.deepcopy(fixture_report())
+    art = report["articles"][0]
+    art["title"] = "<script>window.__pwned = 4</script>Hostile <img src=x onerror=window.__pwned=5>"
+    art["text"] = HOSTILE_TEXT
+    art["outlet"] = "<b onmouseover=window.__pwned=6>Evil</b>"
+    art["boilerplate"] = [{"text": HOSTILE_TEXT, "reason": "<script>x</script>"}]
+    report["claims"][0]["text"] = HOSTILE_TEXT
+    report["stories"][0]["title"] = "<img src=x onerror=window.__pwned=7>story"
+    return report
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium not installed (scripts/ensure-services.sh installs it)")
+    with playwright.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = ctx.new_page()
+    pg.set_default_timeout(5000)
+    yield pg
+    ctx.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(db: str):
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(db), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.05)
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def live(tmp_path):
+    servers = []
+
+    def start(report: dict) -> str:
+        db = str(tmp_path / f"ui{len(servers)}.db")
+        store = Store.open(db)
+        load_into(store, report)
+        store.close()
+        server, thread, url = _serve(db)
+        servers.append((server, thread))
+        return url
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(5)
+
+
+def _no_script_ran(pg, title: str) -> None:
+    assert pg.evaluate("typeof window.__pwned") == "undefined"
+    assert pg.title() == title
+
+
+def test_dossier_story_claim_origin(page, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    report = fixture_report()
+    out = tmp_path / "index.html"
+    out.write_text(render_dossier(report), encoding="utf-8")
+    page.goto(out.as_uri())
+    assert page.locator("#stories svg.timeline").count() == 1
+    assert page.locator("#provenance svg.graph").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "dossier.png"), full_page=True)
+    # story -> claim -> its origin article
+    page.click("nav.toc a[href='#claims']")
+    origin = page.locator("#claim-claim-1 .origin a").first
+    origin_id = origin.get_attribute("href").removeprefix("#article-")
+    origin.click()
+    assert page.evaluate("location.hash") == f"#article-{origin_id}"
+    assert page.locator(f"#article-{origin_id} h3").is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dossier-origin.png"))
+
+
+def test_live_ui_story_claim_origin(page, live):
+    ARTIFACTS.mkdir(exist_ok=True)
+    base = live(fixture_report())
+    page.goto(base + "/")
+    page.screenshot(path=str(ARTIFACTS / "ui-stories.png"), full_page=True)
+    page.click("h3 a:has-text('China weighs')")
+    assert page.url.endswith("/stories/story-1")
+    assert page.locator("svg.graph").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "ui-story.png"), full_page=True)
+    page.locator("#claim-claim-1 .origin a").first.click()
+    assert "/articles/" in page.url
+    assert page.locator("pre.text").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui-origin-article.png"), full_page=True)
+    # search and filters
+    page.goto(base + "/articles?q=drones&outlet=CNN")
+    assert page.locator("#articles table tr").count() >= 1
+
+
+def test_hostile_article_never_runs_script_in_dossier(page, tmp_path):
+    out = tmp_path / "index.html"
+    out.write_text(render_dossier(hostile_report()), encoding="utf-8")
+    page.goto(out.as_uri())
+    page.hover("text=Evil") if page.locator("text=Evil").count() else None
+    for d in page.locator("details").all():
+        d.evaluate("el => el.open = true")
+    page.wait_for_timeout(200)
+    _no_script_ran(page, "newstrace dossier")
+    assert "<script>" in page.content().replace("&lt;script&gt;", "<script>")
+
+
+def test_hostile_article_never_runs_script_in_ui(page, live):
+    report = hostile_report()
+    base = live(report)
+    aid = report["articles"][0]["id"]
+    for path, title in [("/", "Stories — newstrace"), (f"/articles/{aid}", None),
+                        ("/articles?q=Breaking", "Articles — newstrace"),
+                        ("/stories/story-1", None), ("/claims", None)]:
+        page.goto(base + path)
+        page.wait_for_timeout(100)
+        assert page.evaluate("typeof window.__pwned") == "undefined", path
+        assert page.title() != "pwned", path
+        if title:
+            assert page.title() == title
+    page.screenshot(path=str(ARTIFACTS / "ui-hostile.png"), full_page=True)
