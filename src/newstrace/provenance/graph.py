@@ -28,9 +28,9 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
                      copies: Mapping[str, str], citations: Sequence[Mapping[str, Any]]
                      ) -> dict[str, Any]:
     """Origins, chains, first reporter and independent-source count of one claim."""
-    carriers = [a for a in claim.get("article_ids", [])
-                if a in articles and not any(s["article_id"] == a and s["stance"] == "denies"
-                                             for s in claim.get("stances", []))]
+    # the articles whose own statements make the claim; a denial elsewhere in the
+    # same article (recorded as a "denies" stance) does not stop it carrying the claim
+    carriers = [a for a in claim.get("article_ids", []) if a in articles]
     by_outlet: dict[str, list[Article]] = {}
     for article in sorted(articles.values(), key=lambda x: x.published or "9999"):
         if article.outlet:

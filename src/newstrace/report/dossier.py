@@ -33,6 +33,9 @@ SECTIONS = (
 )
 
 STANCES = ("asserting", "reporting", "denying", "hedging")
+#: report stance values -> the dossier's column names
+STANCE_COLUMN = {"asserts": "asserting", "reports": "reporting", "denies": "denying",
+                 "hedges": "hedging"}
 
 
 def _day(value: Any) -> date | None:
@@ -193,7 +196,9 @@ def claim_outlets(claim: dict[str, Any], articles: dict[str, dict[str, Any]]
     for st in claim.get("stances") or []:
         aid = st.get("article_id")
         outlet = (articles.get(aid) or {}).get("outlet") or aid
-        by.setdefault(st.get("stance") or "other", []).append((aid, outlet))
+        column = STANCE_COLUMN.get(st.get("stance") or "", st.get("stance") or "other")
+        if (aid, outlet) not in by.setdefault(column, []):
+            by[column].append((aid, outlet))
     return by
 
 
