@@ -9,6 +9,17 @@ from tests.fixtures.load import fixture_report
 
 REPORT = fixture_report()
 IDS = [a["id"] for a in REPORT["articles"]]
+ARTICLES = {a["id"]: a for a in REPORT["articles"]}
+STORY = REPORT["stories"][0]
+
+
+def day(aid: str) -> str:
+    return (ARTICLES[aid].get("published") or "")[:10]
+
+
+def claims_from(outlet: str) -> int:
+    return sum(any(ARTICLES[a]["outlet"] == outlet for a in c["article_ids"])
+               for c in REPORT["claims"])
 
 
 def wait(client, job_id, timeout=10.0):
@@ -38,11 +49,11 @@ def test_articles_list_paging_and_search(client):
     assert page["total"] == 4 and len(page["items"]) == 2 and page["offset"] == 1
     assert client.get("/api/articles", params={"q": "drones"}).json()["total"] >= 2
     assert client.get("/api/articles", params={"q": "zzzyqx"}).json()["total"] == 0
-    assert client.get("/api/articles", params={"outlet": "CNN"}).json()["total"] == 2
+    assert client.get("/api/articles", params={"outlet": "CNN"}).json()["total"] == 1
     dated = client.get("/api/articles", params={"since": "2023-02-01",
                                                 "until": "2023-02-24"}).json()
-    assert dated["total"] == 1
-    assert client.get("/api/articles", params={"story": "story-1"}).json()["total"] == 4
+    assert [a["id"] for a in dated["items"]] == [a for a in IDS if day(a) == "2023-02-24"]
+    assert client.get("/api/articles", params={"story": STORY["id"]}).json()["total"] == 4
 
 
 def test_article_detail(client):
@@ -63,9 +74,16 @@ def test_analysis_lists(client, kind):
 
 
 def test_filters_on_analyses(client):
-    assert client.get("/api/claims", params={"outlet": "AP News"}).json()["total"] == 1
-    assert client.get("/api/claims", params={"story": "story-1"}).json()["total"] == 2
-    assert client.get("/api/events", params={"since": "2023-02-01"}).json()["total"] == 1
+    # seeds: the CNN blog and its content-farm copy (Gatto Presss) carry claims
+    cnn, farm = claims_from("CNN"), claims_from("Gatto Presss")
+    assert cnn and farm
+    assert client.get("/api/claims", params={"outlet": "CNN"}).json()["total"] == cnn
+    assert client.get("/api/claims", params={"outlet": "Gatto Presss"}).json()["total"] == farm
+    in_story = client.get("/api/claims", params={"story": STORY["id"]}).json()["total"]
+    assert in_story == len(REPORT["claims"])
+    # the January event (the misdated CBS/AP text) falls before February
+    events = client.get("/api/events", params={"since": "2023-02-01"}).json()
+    assert [e["date"] for e in events["items"]] == ["2023-02-24"]
     assert client.get("/api/stories", params={"until": "2022-01-01"}).json()["total"] == 0
     assert client.get("/api/claims", params={"story": "nope"}).status_code == 404
 
@@ -73,7 +91,11 @@ def test_filters_on_analyses(client):
 def test_graph_and_report(client):
     graph = client.get("/api/graph").json()
     kinds = {n["kind"] for n in graph["nodes"]}
-    assert {"outlet", "claim", "origin"} <= kinds and graph["edges"]
+    assert {"outlet", "article"} <= kinds
+    edges = {(e["source"], e["target"], e["kind"]) for e in graph["edges"]}
+    copy = REPORT["reuse"][0]
+    assert (copy["original"], copy["copy"], "copy") in edges
+    assert {"citation", "published"} <= {kind for _, _, kind in edges}
     report = client.get("/api/report").json()
     assert len(report["articles"]) == 4 and report["claims"]
 

@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from newstrace.cli import app
 from newstrace.report import validate_report
+from tests.fixtures.load import fixture_report
 
 runner = CliRunner()
 
@@ -29,6 +30,11 @@ def test_analyze_seeds_writes_a_valid_report_and_dossier(seeds_dir: Path, tmp_pa
         assert isinstance(report[key], list)
     html = (out / "index.html").read_text()
     assert "newstrace dossier" in html and report["articles"][0]["id"] in html
+    # the web/API tests run against a stored copy of this report: it must not drift
+    stored = fixture_report()
+    for key in ("generated_at", "newstrace_version"):
+        report.pop(key), stored.pop(key)
+    assert report == stored, "pipeline output changed: run tests/fixtures/make_fixture.py"
 
 
 def test_exit_codes_and_json_summary(seeds_dir: Path, tmp_path: Path) -> None:

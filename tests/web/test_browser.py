@@ -27,6 +27,13 @@ HOSTILE_TEXT = ("Breaking <script>window.__pwned = 1; document.title = 'pwned'</
                 "<svg onload=\"window.__pwned = 3\"></svg> end")
 
 
+def origin_claim(report: dict) -> str:
+    """The DOM id of the first claim traced to an article in the corpus."""
+    claim = next(c for c in report["claims"]
+                 if any(o["kind"] == "article" for o in c["origins"]))
+    return f"#claim-{claim['id']}"
+
+
 def hostile_report() -> dict:
     report = copy.deepcopy(fixture_report())
     art = report["articles"][0]
@@ -114,7 +121,7 @@ def test_dossier_story_claim_origin(page, tmp_path):
     page.screenshot(path=str(ARTIFACTS / "dossier.png"), full_page=True)
     # story -> claim -> its origin article
     page.click("nav.toc a[href='#claims']")
-    origin = page.locator("#claim-claim-1 .origin a").first
+    origin = page.locator(f"{origin_claim(report)} .origin a").first
     origin_id = origin.get_attribute("href").removeprefix("#article-")
     origin.click()
     assert page.evaluate("location.hash") == f"#article-{origin_id}"
@@ -124,14 +131,16 @@ def test_dossier_story_claim_origin(page, tmp_path):
 
 def test_live_ui_story_claim_origin(page, live):
     ARTIFACTS.mkdir(exist_ok=True)
-    base = live(fixture_report())
+    report = fixture_report()
+    story = report["stories"][0]
+    base = live(report)
     page.goto(base + "/")
     page.screenshot(path=str(ARTIFACTS / "ui-stories.png"), full_page=True)
-    page.click("h3 a:has-text('China weighs')")
-    assert page.url.endswith("/stories/story-1")
+    page.click(f"h3 a[href$='/stories/{story['id']}']")
+    assert page.url.endswith(f"/stories/{story['id']}")
     assert page.locator("svg.graph").count() == 1
     page.screenshot(path=str(ARTIFACTS / "ui-story.png"), full_page=True)
-    page.locator("#claim-claim-1 .origin a").first.click()
+    page.locator(f"{origin_claim(report)} .origin a").first.click()
     assert "/articles/" in page.url
     assert page.locator("pre.text").first.is_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-origin-article.png"), full_page=True)
@@ -158,7 +167,7 @@ def test_hostile_article_never_runs_script_in_ui(page, live):
     aid = report["articles"][0]["id"]
     for path, title in [("/", "Stories — newstrace"), (f"/articles/{aid}", None),
                         ("/articles?q=Breaking", "Articles — newstrace"),
-                        ("/stories/story-1", None), ("/claims", None)]:
+                        (f"/stories/{report['stories'][0]['id']}", None), ("/claims", None)]:
         page.goto(base + path)
         page.wait_for_timeout(100)
         assert page.evaluate("typeof window.__pwned") == "undefined", path
