@@ -76,13 +76,16 @@ def main() -> None:
     pages = load_pages(args.data)
     sources: collections.Counter[str] = collections.Counter()
 
-    def newstrace(url: str, html: bytes) -> str | None:
+    def newstrace(url: str, html: bytes, extractor: str = "trafilatura") -> str | None:
         try:
-            art = clean_document(RawDocument(url, html, "html", url=url))
+            art = clean_document(RawDocument(url, html, "html", url=url),
+                                 html_extractor=extractor)
         except CleaningError:
-            sources["CleaningError"] += 1
+            if extractor == "trafilatura":
+                sources["CleaningError"] += 1
             return None
-        sources[str(art.published_from)] += 1
+        if extractor == "trafilatura":
+            sources[str(art.published_from)] += 1
         return art.published
 
     def decode(html: bytes) -> str:
@@ -90,6 +93,8 @@ def main() -> None:
 
     rows = [
         score("newstrace clean_document", newstrace, pages, args.errors),
+        score("newstrace --fast-html", lambda u, h: newstrace(u, h, "resiliparse"), pages,
+              args.errors),
         score("htmldate original_date=True",
               lambda u, h: find_date(decode(h), url=u, original_date=True), pages, args.errors),
         score("htmldate default", lambda u, h: find_date(decode(h), url=u), pages, args.errors),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -108,9 +109,11 @@ def ingest(
     def process(batch: list[RawDocument | InputError]) -> None:
         docs = [item for item in batch if isinstance(item, RawDocument)]
         digests = {id(doc): raw_digest(doc.content) for doc in docs}
-        known = {id(doc): store.known_source(doc.source, digests[id(doc)]) for doc in docs}
+        stored = store.known_sources([(doc.source, digests[id(doc)]) for doc in docs])
+        known = {id(doc): stored.get((doc.source, digests[id(doc)])) for doc in docs}
         fresh = [doc for doc in docs if known[id(doc)] is None]
-        cleaned = dict(zip(map(id, fresh), clean_many(fresh, pool, clean), strict=True))
+        cleaned = dict(zip(map(id, fresh), clean_many(fresh, pool_for(fresh), clean),
+                           strict=True))
         stored_keys = [key for key, out in cleaned.items() if isinstance(out, Article)]
         pending = [(cleaned[key], digests[key]) for key in stored_keys]
         added = dict(zip(stored_keys, store.add_articles(pending), strict=True))  # type: ignore[arg-type]
@@ -132,7 +135,16 @@ def ingest(
             if progress:
                 progress(item.source)
 
-    pool = ProcessPoolExecutor(workers) if workers > 1 else None
+    pool: ProcessPoolExecutor | None = None
+
+    def pool_for(docs: Sequence[RawDocument]) -> ProcessPoolExecutor | None:
+        # started on the first batch worth it: a handful of files is cleaned faster
+        # here than by starting worker processes that import the cleaners again
+        nonlocal pool
+        if pool is None and workers > 1 and len(docs) >= MIN_POOL_BATCH:
+            pool = ProcessPoolExecutor(workers, mp_context=_POOL_CONTEXT)
+        return pool
+
     try:
         batch: list[RawDocument | InputError] = []
         for item in iter_inputs(inputs, **reader_options):
@@ -146,6 +158,13 @@ def ingest(
             pool.shutdown(cancel_futures=True)
         store.record_errors(summary.errors)
     return summary
+
+
+#: fewer fresh documents than this in a batch are cleaned in this process
+MIN_POOL_BATCH = 16
+#: "forkserver", not "fork": forking a process that runs threads (a web server, a
+#: database driver, BLAS) can copy a held lock into the child and hang it forever
+_POOL_CONTEXT = multiprocessing.get_context("forkserver")
 
 
 def clean_many(

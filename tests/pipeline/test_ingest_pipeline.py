@@ -57,12 +57,19 @@ def test_interrupted_ingest_leaves_whole_articles_and_rerun_resumes(
     assert store.count() == 4
 
 
-def test_parallel_cleaning_gives_the_same_result(seeds_dir: Path, tmp_path: Path) -> None:
+def test_parallel_cleaning_gives_the_same_result(seeds_dir: Path, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "MIN_POOL_BATCH", 2)  # make the 4 seeds use the pool
+    started = []
+    real_pool = pipeline.ProcessPoolExecutor
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(k) or real_pool(*a, **k))
     with Store.open(str(tmp_path / "a.db")) as one, Store.open(str(tmp_path / "b.db")) as two:
         serial = ingest([str(seeds_dir)], one, workers=1)
         parallel = ingest([str(seeds_dir)], two, workers=2, batch_size=3)
         assert serial.article_ids == parallel.article_ids
         assert one.list_articles() == two.list_articles()
+    assert [k["mp_context"].get_start_method() for k in started] == ["forkserver"]
 
 
 def test_duplicate_documents_in_one_batch_count_once(tmp_path: Path, store: Store) -> None:

@@ -40,6 +40,23 @@ def test_adding_twice_adds_nothing(store: Store) -> None:
     assert store.known_source(article.source, "other") is None
 
 
+def test_batch_with_repeats_and_known_sources(store: Store) -> None:
+    a, b = make_article(1), make_article(2)
+    moved = make_article(1)
+    moved.source = "copy-of-1.txt"  # the same article read from a second file
+    assert store.add_articles([(a, "s1"), (b, "s2"), (moved, "s3"), (a, "s1")]) == \
+        [True, True, False, False]
+    assert [x.id for x in store.list_articles()] == [a.id, b.id]
+    # a source read again with other bytes now points at what it holds now
+    edited = make_article(3)
+    edited.source = "file1.txt"
+    assert store.add_articles([(b, "s2"), (edited, "s1b")]) == [False, True]
+    assert store.known_sources([("file1.txt", "s1"), ("file1.txt", "s1b"),
+                                ("copy-of-1.txt", "s3"), ("file2.txt", "other"),
+                                ("nope", "s1")]) == {
+        ("file1.txt", "s1b"): edited.id, ("copy-of-1.txt", "s3"): a.id}
+
+
 def test_failed_batch_rolls_back_whole(store: Store) -> None:
     store.add_article(make_article(1))
     broken = make_article(2)
