@@ -189,13 +189,30 @@ def graph_svg(graph: dict[str, Any]) -> Markup:
     return Markup("".join(out))
 
 
+def article_label(article: dict[str, Any] | None, article_id: str = "") -> str:
+    """How an article is named in tables: its outlet, else the start of its title.
+
+    >>> article_label({"outlet": None, "title": "U.S. officials say Russia is seeking help"})
+    'U.S. officials say Russia is…'
+    """
+    article = article or {}
+    if article.get("outlet"):
+        return str(article["outlet"])
+    title = " ".join(str(article.get("title") or "").split())
+    if not title:
+        return article_id
+    if len(title) <= 30:
+        return title
+    return title[:30].rsplit(" ", 1)[0] + "…"
+
+
 def claim_outlets(claim: dict[str, Any], articles: dict[str, dict[str, Any]]
                   ) -> dict[str, list[tuple[str, str]]]:
     """Stance -> [(article id, outlet)] for a claim."""
     by: dict[str, list[tuple[str, str]]] = {s: [] for s in STANCES}
     for st in claim.get("stances") or []:
         aid = st.get("article_id")
-        outlet = (articles.get(aid) or {}).get("outlet") or aid
+        outlet = article_label(articles.get(aid), aid)
         column = STANCE_COLUMN.get(st.get("stance") or "", st.get("stance") or "other")
         if (aid, outlet) not in by.setdefault(column, []):
             by[column].append((aid, outlet))
@@ -214,6 +231,7 @@ def context(report: dict[str, Any], *, link_prefix: str = "#article-") -> dict[s
         "graph_svg": graph_svg(graph),
         "timeline_svg": timeline_svg,
         "claim_outlets": claim_outlets,
+        "article_label": article_label,
         "stances": STANCES,
         "link": link_prefix,
     }
