@@ -1,0 +1,45 @@
+"""Full-text search with filters, the same on SQLite (FTS5) and PostgreSQL (tsvector)."""
+
+from __future__ import annotations
+
+from newstrace.store import Store
+from newstrace.store.search import search_articles
+from tests.store.test_store import make_article
+
+
+def fill(store: Store) -> list[str]:
+    texts = ["China is considering sending drones to Russia.",
+             "Drone deliveries were discussed by officials in Beijing.",
+             "The weather in Kyiv was cold on Monday.",
+             'A "quoted" OR NEAR(text) AND -minus article about drones.']
+    arts = []
+    for n, body in enumerate(texts):
+        art = make_article(n, outlet="CNN" if n % 2 else "AP", published=f"2023-02-{n + 1:02d}")
+        art.text = body
+        arts.append(art)
+    store.add_articles([(a, f"sha{n}") for n, a in enumerate(arts)])
+    return [a.id for a in arts]
+
+
+def test_search_words_prefix_filters_and_total(store: Store) -> None:
+    ids = fill(store)
+    assert [a.id for a in search_articles(store, query="drones").items] == [ids[0], ids[3]]
+    # the last word matches as a prefix: "dron" finds "drones" and "drone"
+    assert search_articles(store, query="dron").total == 3
+    # every word must match
+    assert [a.id for a in search_articles(store, query="drones russia").items] == [ids[0]]
+    assert search_articles(store, query="drones", outlet="CNN").total == 1
+    dated = search_articles(store, query="dron", since="2023-02-02", until="2023-02-03")
+    assert [a.id for a in dated.items] == [ids[1]]
+    assert search_articles(store, query="dron", ids=[ids[1], ids[2]]).total == 1
+    page = search_articles(store, query="dron", limit=1, offset=1)
+    assert page.total == 3 and len(page.items) == 1
+    assert search_articles(store, query="zzzyqx").total == 0
+
+
+def test_search_operators_in_user_input_are_plain_words(store: Store) -> None:
+    ids = fill(store)
+    for query in ['"quoted" OR', "NEAR(text)", "-minus AND", "drones*", "'; DROP TABLE x; --"]:
+        found = [a.id for a in search_articles(store, query=query).items]
+        assert set(found) <= set(ids), query
+    assert [a.id for a in search_articles(store, query="NEAR(text)").items] == [ids[3]]
