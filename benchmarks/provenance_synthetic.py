@@ -17,9 +17,14 @@ date. From each original three derived articles:
 Ground truth: every claim that spreads over articles of one family has the
 original as its single origin (independent sources = 1), and each family has one
 republication. All newstrace stages run (reuse, stories, claims, provenance).
-Reported: precision and recall of origin articles over multi-article claims, the
-share of those claims whose ``independent_sources`` is 1, and the recall of the
-republication anomalies.
+Reported: precision and recall of origin articles over multi-article claims;
+precision and recall of the independent sources counted (the distinct outlets
+among a claim's origins, against the original's outlet), the share of claims
+whose ``independent_sources`` is exactly 1 and the distribution of the counts;
+the recall of the republication anomalies. These derivations only make claims
+with one true source: they measure over-counting (a copy or a citation counted
+as corroboration), not a failure to count two real independent reports; the
+seeds hold that case (the drone claim: CNN and Der Spiegel, 2).
 """
 
 from __future__ import annotations
@@ -102,7 +107,10 @@ def main() -> None:
     items = run.report_items()
     claims = [c for c in items["claims"] if c.get("kind") == "claim"
               and len(c["article_ids"]) >= 2]
+    outlet_of = {a.id: a.outlet for a in articles}
     tp = predicted = found = single = 0
+    src_tp = src_predicted = 0
+    counts: Counter[int] = Counter()
     for claim in claims:
         family = Counter(family_of[a] for a in claim["article_ids"]).most_common(1)[0][0]
         gold = originals[family]
@@ -111,6 +119,12 @@ def main() -> None:
         tp += gold in origin_articles
         found += gold in origin_articles
         single += claim["independent_sources"] == 1
+        counts[claim["independent_sources"]] += 1
+        # the independent sources are the distinct outlets among the origins; gold: the
+        # original's outlet alone
+        sources = {o.get("outlet") or o["id"] for o in claim["origins"]}
+        src_predicted += len(sources)
+        src_tp += outlet_of[gold] in sources
     republications = {tuple(a["article_ids"]) for a in items["anomalies"]
                       if a["kind"] == "republication"}
     expected = {(o, a.id) for o in originals for a in articles
@@ -121,8 +135,11 @@ def main() -> None:
           f"(correct origin articles / origins predicted)")
     print(f"origin recall    {found / len(claims) if claims else 0:.3f} "
           f"(claims whose origin list holds the true original)")
+    print(f"independent sources precision {src_tp / src_predicted if src_predicted else 0:.3f} "
+          f"(gold source among the sources counted / sources counted), recall "
+          f"{src_tp / len(claims) if claims else 0:.3f} (gold source counted / claims)")
     print(f"independent_sources == 1 (gold) for {single / len(claims) if claims else 0:.3f} "
-          f"of claims")
+          f"of claims; counts {dict(sorted(counts.items()))}")
     print(f"republications flagged: {len(expected & republications)} of {len(expected)} "
           f"(plus {len(republications - expected)} other)")
 
