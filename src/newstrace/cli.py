@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from newstrace import __version__
-from newstrace.pipeline import IngestSummary, analyze, ingest
+from newstrace.pipeline import IngestSummary, analyze, freeze_gc_between_documents, ingest
 from newstrace.records import InputError
 from newstrace.store import DEFAULT_DB, Store, StoreError
 
@@ -105,6 +105,7 @@ def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
                 workers: int, fast_html: bool = False) -> IngestSummary:
     options: dict[str, Any] = {"timeout": timeout, "workers": workers,
                                "html_extractor": "resiliparse" if fast_html else "trafilatura"}
+    freeze_gc_between_documents()  # a one-shot command: no server to leak from
     if quiet:
         return ingest(paths, store, **options)
     with Progress(SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.description}"),

@@ -100,3 +100,37 @@ def test_a_failing_stage_does_not_stop_the_others(store: Store) -> None:
     assert store.items("stories") == [{"id": "s1", "n": 1}]
     run_stages(articles, store, stages=stages)
     assert store.load_state("count") == {"runs": 2}
+
+
+def test_pool_workers_freeze_the_collector_between_documents(seeds_dir: Path) -> None:
+    # in a fresh interpreter: freezing is process-wide and must not touch the test runner
+    import subprocess
+    import sys
+
+    script = (
+        "import gc\n"
+        "from newstrace import pipeline\n"
+        "from newstrace.ingest import iter_inputs\n"
+        f"docs = list(iter_inputs([{str(seeds_dir)!r}]))\n"
+        "pipeline.clean_one(docs[0])\n"
+        "before = gc.get_freeze_count()\n"
+        "pipeline.freeze_gc_between_documents()\n"
+        "pipeline.clean_one(docs[1])\n"
+        "print(before, gc.get_freeze_count())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()
+    before, after = map(int, out)
+    assert before == 0 and after > 10_000  # the cleaners' models, out of the collector's way
+
+
+def test_the_pool_initializer_turns_freezing_on(seeds_dir: Path, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pipeline, "MIN_POOL_BATCH", 2)
+    started = []
+    real_pool = pipeline.ProcessPoolExecutor
+    monkeypatch.setattr(pipeline, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(k) or real_pool(*a, **k))
+    with Store.open(str(tmp_path / "a.db")) as store:
+        ingest([str(seeds_dir)], store, workers=2)
+    assert started[0]["initializer"] is pipeline.freeze_gc_between_documents

@@ -29,6 +29,10 @@ def _bom_encoding(data: bytes) -> str | None:
     return None
 
 
+#: control bytes other than tab, newline, vertical tab, form feed and CR
+_CONTROL_BYTES = bytes([*range(9), *range(14, 32)])
+
+
 def looks_binary(data: bytes) -> bool:
     """True when a byte string is probably not text (NUL bytes, many controls).
 
@@ -44,7 +48,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in sample:
         return True
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # C speed
     return controls / len(sample) > 0.05
 
 

@@ -42,6 +42,10 @@ _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>]", re.I)
 _TAG = re.compile(rb"</?(p|div|span|a|br|h[1-6]|article|section|meta|title)[\s>/]", re.I)
 
 
+#: control bytes other than tab, newline, form feed, CR and escape
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
 def binary_kind(head: bytes) -> str | None:
     """Name the binary format of ``head``, or None when it looks like text.
 
@@ -58,7 +62,7 @@ def binary_kind(head: bytes) -> str | None:
     if b"\x00" in sample:
         return "binary data (NUL bytes)"
     # control bytes other than tab/newline/CR/form feed/escape are rare in any text
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13, 27))
+    controls = len(sample) - len(sample.translate(None, _CONTROL_BYTES))  # C speed
     if sample and controls / len(sample) > 0.05:
         return "binary data (control bytes)"
     return None
