@@ -142,3 +142,14 @@ def test_sentence_splitting_keeps_abbreviations() -> None:
         "U.S. officials met Mr. Wang on Feb. 24.",
         "He said no.",
     ]
+
+
+def test_add_many_finds_the_same_edges_as_add_one_by_one(seeds) -> None:
+    articles = [seeds[k] for k in sorted(seeds)]
+    one_by_one = ReuseIndex()
+    single = [e.to_dict() for a in articles for e in one_by_one.add(a)]
+    batched = ReuseIndex()
+    many = [e.to_dict() for e in batched.add_many([*articles, articles[0]])]  # a repeat too
+    assert many == single and len(single) == 1
+    assert batched.add_many(articles) == []  # all known already
+    assert list(batched.order) == list(one_by_one.order)

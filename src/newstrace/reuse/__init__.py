@@ -37,9 +37,8 @@ def analyze(
     edges: dict[tuple[str, str], ReuseEdge] = {
         (e["original"], e["copy"]): _edge_from_dict(e) for e in (state or {}).get("edges", [])
     }
-    for article in articles:
-        for edge in index.add(article):
-            edges[(edge.original, edge.copy)] = edge
+    for edge in index.add_many(articles):
+        edges[(edge.original, edge.copy)] = edge
     wanted = {a.id for a in articles}
     found = [e for e in edges.values() if e.original in wanted and e.copy in wanted]
     by_id = {a.id: a for a in articles}
