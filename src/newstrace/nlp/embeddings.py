@@ -11,6 +11,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ from functools import cache
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 DIM = 512
 BATCH = 32  # the encoder pads a batch to its longest sentence: small batches stay fast
@@ -42,21 +45,68 @@ def _key(sentence: str) -> bytes:
     return hashlib.blake2b(sentence.encode("utf-8"), digest_size=12).digest()
 
 
+#: Processes that share a large encoding job (this one included); the encoder runs one
+#: BLAS thread, so a second process uses the second core. ``NEWSTRACE_ENCODER_PROCESSES``.
+PROCESSES = int(os.environ.get("NEWSTRACE_ENCODER_PROCESSES", str(min(2, os.cpu_count() or 1))))
+#: Fewer new sentences than this are encoded here: a helper process loads the model
+#: (~1.5 s), which pays off from ~1,000 sentences (2 s of encoding) on.
+MIN_PARALLEL = 2000
+
+
+def _encode_sorted(texts: Sequence[str]) -> np.ndarray:
+    """Vectors of ``texts`` (sorted by length: each batch pads little), in that order."""
+    vectors = np.zeros((len(texts), DIM), dtype=np.float32)
+    for start in range(0, len(texts), BATCH):
+        vectors[start : start + BATCH] = _model().encode(
+            [t[:2000] for t in texts[start : start + BATCH]])
+    return vectors
+
+
+def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
+    """``_encode_sorted`` with the work dealt round-robin to helper processes and this one.
+
+    Helpers come from a fork server (safe beside threads, e.g. in the web server) and
+    stop when done: a batch this large takes tens of seconds, their start ~1.5 s.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    parts = [texts[n::processes] for n in range(processes)]
+    context = multiprocessing.get_context("forkserver")
+    try:
+        with ProcessPoolExecutor(processes - 1, mp_context=context) as helpers:
+            futures = [helpers.submit(_encode_sorted, part) for part in parts[1:]]
+            done = [_encode_sorted(parts[0]), *(f.result() for f in futures)]
+    except (BrokenProcessPool, OSError) as exc:
+        # e.g. a script without an ``if __name__ == "__main__":`` guard, whose helpers
+        # die re-importing it: slower, not wrong
+        log.warning("encoding in one process: helper processes failed (%s)", exc)
+        return _encode_sorted(texts)
+    vectors = np.zeros((len(texts), DIM), dtype=np.float32)
+    for n, part in enumerate(done):
+        vectors[n::processes] = part
+    return vectors
+
+
 def encode(sentences: Sequence[str]) -> np.ndarray:
-    """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache."""
+    """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache.
+
+    ``MIN_PARALLEL`` or more new sentences are shared among ``PROCESSES`` processes.
+    """
     if not sentences:
         return np.zeros((0, DIM), dtype=np.float32)
     keys = [_key(s) for s in sentences]
     missing = list(dict.fromkeys(k for k in keys if k not in _CACHE))
     if missing:
         text_of = dict(zip(keys, sentences, strict=True))
-        todo = [text_of[k] for k in missing]
         # sort by length so each batch pads little, then restore order
-        order = sorted(range(len(todo)), key=lambda i: len(todo[i]))
-        vectors = np.zeros((len(todo), DIM), dtype=np.float32)
-        for start in range(0, len(order), BATCH):
-            chunk = order[start : start + BATCH]
-            vectors[chunk] = _model().encode([todo[i][:2000] for i in chunk])
+        missing.sort(key=lambda k: len(text_of[k]))
+        todo = [text_of[k] for k in missing]
+        if PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
+            vectors = _encode_in_parallel(todo, PROCESSES)
+        else:
+            vectors = _encode_sorted(todo)
         for k, v in zip(missing, vectors, strict=True):
             _CACHE[k] = v
         while len(_CACHE) > _CACHE_SIZE:

@@ -1,0 +1,59 @@
+"""The sentence encoder: cache, order, and large jobs shared with a helper process."""
+
+from __future__ import annotations
+
+import concurrent.futures.process
+
+import numpy as np
+import pytest
+
+from newstrace.nlp import embeddings
+
+SENTENCES = [
+    "China denied the request.",
+    "La Chine a nié la demande.",
+    "The bridge reopens next month after two years of repairs.",
+    "Officials said the talks would resume on Monday.",
+    "A short one.",
+]
+
+
+def test_vectors_are_normalised_and_in_input_order() -> None:
+    vectors = embeddings.encode(SENTENCES)
+    assert vectors.shape == (5, embeddings.DIM) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+    again = embeddings.encode(list(reversed(SENTENCES)))  # from the cache, reordered
+    assert np.allclose(again, vectors[::-1])
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])  # across languages
+
+
+def test_a_job_shared_with_a_helper_process_gives_the_same_vectors() -> None:
+    texts = sorted(SENTENCES * 3, key=len)
+    alone = embeddings._encode_sorted(texts)
+    shared = embeddings._encode_in_parallel(texts, 2)
+    assert np.allclose(alone, shared, atol=1e-5)
+
+
+def test_helpers_that_fail_leave_the_work_to_this_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise concurrent.futures.process.BrokenProcessPool("helper died")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    texts = sorted(SENTENCES, key=len)
+    assert np.allclose(embeddings._encode_in_parallel(texts, 2),
+                       embeddings._encode_sorted(texts), atol=1e-6)
+
+
+def test_large_jobs_go_parallel_small_ones_do_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    monkeypatch.setattr(embeddings, "_encode_in_parallel",
+                        lambda texts, processes: calls.append(len(texts))
+                        or embeddings._encode_sorted(texts))
+    monkeypatch.setattr(embeddings, "PROCESSES", 2)
+    monkeypatch.setattr(embeddings, "MIN_PARALLEL", 4)
+    embeddings.encode([f"Sentence number {n} of a test." for n in range(3)])
+    assert calls == []
+    embeddings.encode([f"Another sentence, number {n}." for n in range(6)])
+    assert calls == [6]
