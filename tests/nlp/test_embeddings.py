@@ -41,6 +41,7 @@ def test_helpers_that_fail_leave_the_work_to_this_process(
             raise concurrent.futures.process.BrokenProcessPool("helper died")
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    monkeypatch.setattr(embeddings, "_helpers", None)
     texts = sorted(SENTENCES, key=len)
     assert np.allclose(embeddings._encode_in_parallel(texts, 2),
                        embeddings._encode_sorted(texts), atol=1e-6)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -62,22 +63,34 @@ def _encode_sorted(texts: Sequence[str]) -> np.ndarray:
     return vectors
 
 
-def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
-    """``_encode_sorted`` with the work dealt round-robin to helper processes and this one.
+_helpers: Any = None  # the helper processes' pool, started on the first large job
+_helpers_lock = threading.Lock()
 
-    Helpers come from a fork server (safe beside threads, e.g. in the web server) and
-    stop when done: a batch this large takes tens of seconds, their start ~1.5 s.
-    """
+
+def _helper_pool(size: int) -> Any:
+    """The pool of ``size`` helper processes, kept for later jobs (a helper's start, with
+    the model's load, costs ~1.5 s); a broken pool is replaced."""
+    global _helpers
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    with _helpers_lock:
+        if _helpers is None or getattr(_helpers, "_broken", False):
+            # a fork server, not fork: safe beside threads (the web server runs jobs in them)
+            _helpers = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(
+                "forkserver"))
+        return _helpers
+
+
+def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
+    """``_encode_sorted`` with the work dealt round-robin to helper processes and this one."""
     from concurrent.futures.process import BrokenProcessPool
 
     parts = [texts[n::processes] for n in range(processes)]
-    context = multiprocessing.get_context("forkserver")
     try:
-        with ProcessPoolExecutor(processes - 1, mp_context=context) as helpers:
-            futures = [helpers.submit(_encode_sorted, part) for part in parts[1:]]
-            done = [_encode_sorted(parts[0]), *(f.result() for f in futures)]
+        helpers = _helper_pool(processes - 1)
+        futures = [helpers.submit(_encode_sorted, part) for part in parts[1:]]
+        done = [_encode_sorted(parts[0]), *(f.result() for f in futures)]
     except (BrokenProcessPool, OSError) as exc:
         # e.g. a script without an ``if __name__ == "__main__":`` guard, whose helpers
         # die re-importing it: slower, not wrong
