@@ -10,6 +10,7 @@ True
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import logging
 import os
@@ -79,7 +80,17 @@ def _helper_pool(size: int) -> Any:
             # a fork server, not fork: safe beside threads (the web server runs jobs in them)
             _helpers = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(
                 "forkserver"))
+            atexit.register(_stop_helpers)
         return _helpers
+
+
+def _stop_helpers() -> None:
+    # before the interpreter tears modules down, or the pool's own clean-up trips on them
+    global _helpers
+    with _helpers_lock:
+        if _helpers is not None:
+            _helpers.shutdown(wait=True, cancel_futures=True)
+            _helpers = None
 
 
 def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
