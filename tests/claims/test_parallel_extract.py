@@ -1,0 +1,24 @@
+"""A large batch parsed by two processes gives what one process gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrace import claims, parallel
+from newstrace.records import Article, article_id
+
+POLNEAR = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "polnear" / "train"
+
+
+def test_parallel_extract_equals_serial(monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = sorted((POLNEAR / "text").glob("*.txt"))[:6]
+    articles = [Article(id=article_id(p.read_text(), p.name), source=p.name,
+                        text=p.read_text()) for p in paths]
+    monkeypatch.setattr(claims, "MIN_PARALLEL", 2)
+    monkeypatch.setattr(parallel, "PROCESSES", 1)
+    serial = claims.extract(articles)
+    monkeypatch.setattr(parallel, "PROCESSES", 2)
+    shared = claims.extract(articles)
+    assert shared == serial and len(serial[1]) > 10
