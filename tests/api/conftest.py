@@ -24,6 +24,7 @@ def client(seeded_db):
     app = create_app(seeded_db, max_upload_bytes=20_000)
     with TestClient(app) as c:
         yield c
+        app.state.jobs.shutdown(wait=True)  # no job outlives its test
 
 
 @pytest.fixture
@@ -31,3 +32,4 @@ def token_client(seeded_db):
     app = create_app(seeded_db, token=TOKEN)
     with TestClient(app) as c:
         yield c
+        app.state.jobs.shutdown(wait=True)

@@ -139,6 +139,19 @@ def test_ingest_urls(client):
     assert job["state"] in ("done", "failed")
 
 
+def test_urls_with_odd_characters_are_reported_one_by_one(client):
+    # accepted by the schema (only ASCII whitespace is refused in a host), then each one
+    # fails alone with a clear reason; nothing stops the job
+    odd = ["https://\u0085\u0081x", "http://\u0000", "http://\u00a0host"]
+    r = client.post("/api/ingest/urls", json={"urls": odd})
+    assert r.status_code == 202
+    job = wait(client, r.json()["id"])
+    assert job["state"] == "done"
+    assert [e["source"] for e in job["errors"]] == odd
+    assert all(e["reason"].startswith("invalid URL") for e in job["errors"])
+    assert client.post("/api/ingest/urls", json={"urls": ["http:// host"]}).status_code == 422
+
+
 def test_analyze_job(client):
     r = client.post("/api/analyze")
     assert r.status_code == 202

@@ -21,7 +21,16 @@ def _app():
     return create_app(db, token="tok", max_upload_bytes=100_000, web=False)
 
 
-schema = schemathesis.openapi.from_asgi("/openapi.json", _app())
+APP = _app()
+schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _jobs_end_with_the_module():
+    # uploads start ingest jobs in a background thread: let none outlive these tests
+    # and run beside later ones (they share spaCy and the store's files)
+    yield
+    APP.state.jobs.shutdown(wait=True)
 
 
 @schema.parametrize()

@@ -72,8 +72,9 @@ class Jobs:
             self._pool.submit(run)
         return job
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = False) -> None:
+        """Cancel queued jobs; ``wait`` for the running one to end."""
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
