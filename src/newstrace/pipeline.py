@@ -115,19 +115,13 @@ def ingest(
         stored = store.known_sources([(doc.source, digests[id(doc)]) for doc in docs])
         known = {id(doc): stored.get((doc.source, digests[id(doc)])) for doc in docs}
         fresh = [doc for doc in docs if known[id(doc)] is None]
-        workers_pool = pool_for(fresh)
-        results = None
-        if workers_pool is not None and len(fresh) >= 2:  # submitted now, collected later
-            results = workers_pool.map(clean, fresh, chunksize=max(1, len(fresh) // 8))
-        return _Batch(batch, digests, known, fresh, results)
+        return _Batch(batch, digests, known, fresh, clean_many(fresh, pool_for(fresh), clean))
 
     def finish(started: _Batch) -> None:
         """Collect a batch's cleaned articles, store them in one transaction, report."""
         batch, digests, known, fresh = started.items, started.digests, started.known, \
             started.fresh
-        outs = list(started.results) if started.results is not None \
-            else clean_many(fresh, None, clean)
-        cleaned = dict(zip(map(id, fresh), outs, strict=True))
+        cleaned = dict(zip(map(id, fresh), started.results, strict=True))
         stored_keys = [key for key, out in cleaned.items() if isinstance(out, Article)]
         pending = [(cleaned[key], digests[key]) for key in stored_keys]
         added = dict(zip(stored_keys, store.add_articles(pending), strict=True))  # type: ignore[arg-type]
@@ -192,7 +186,7 @@ class _Batch:
     digests: dict[int, str]
     known: dict[int, str | None]
     fresh: list[RawDocument]
-    results: Iterator[Article | InputError] | None
+    results: Iterator[Article | InputError]  # of clean_many: in the workers already
 
 
 #: fewer fresh documents than this in a batch are cleaned in this process
@@ -206,12 +200,16 @@ def clean_many(
     docs: Sequence[RawDocument],
     pool: ProcessPoolExecutor | None = None,
     clean: Callable[[RawDocument], Article | InputError] | None = None,
-) -> list[Article | InputError]:
-    """Clean documents (in ``pool`` when given), in order; failures become InputErrors."""
+) -> Iterator[Article | InputError]:
+    """Clean documents, in order, as the result is iterated; failures become InputErrors.
+
+    With ``pool`` (and two documents or more) they are handed to its workers at once,
+    so the caller can do other work before collecting them.
+    """
     clean = clean or clean_one
     if pool is None or len(docs) < 2:
-        return [clean(doc) for doc in docs]
-    return list(pool.map(clean, docs, chunksize=max(1, len(docs) // 8)))
+        return (clean(doc) for doc in docs)
+    return pool.map(clean, docs, chunksize=max(1, len(docs) // 8))
 
 
 def clean_one(raw: RawDocument, html_extractor: str = "trafilatura") -> Article | InputError:

@@ -38,7 +38,8 @@ def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attributio
 
     A batch of ``MIN_PARALLEL`` articles or more is cut into contiguous parts of about
     equal text length, parsed side by side by :data:`newstrace.parallel.PROCESSES`
-    processes (1.7x on 2 cores); the result is the same.
+    processes (1.4x on 100 PolNeAR articles, the helper's start included); the result
+    is the same.
     """
     processes = parallel.PROCESSES
     if processes < 2 or len(articles) < MIN_PARALLEL:

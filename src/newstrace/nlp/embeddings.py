@@ -80,7 +80,7 @@ def encode(sentences: Sequence[str]) -> np.ndarray:
     missing = list(dict.fromkeys(k for k in keys if k not in _CACHE))
     if missing:
         text_of = dict(zip(keys, sentences, strict=True))
-        # sort by length so each batch pads little, then restore order
+        # sort by length so each batch pads little (the cache hands them back by key)
         missing.sort(key=lambda k: len(text_of[k]))
         todo = [text_of[k] for k in missing]
         if parallel.PROCESSES > 1 and len(todo) >= MIN_PARALLEL:

@@ -101,6 +101,10 @@ class ReuseEdge:
         }
 
 
+def _sentences(article: Article) -> list[str]:
+    return split_sentences(article.text) or [article.text.strip()]
+
+
 def _language(article: Article) -> str | None:
     if article.language:
         return article.language
@@ -126,7 +130,7 @@ class ReuseIndex:
 
     # -- indexing -----------------------------------------------------------------------------
     def entry_for(self, article: Article, sentences: list[str] | None = None) -> Entry:
-        sentences = sentences or split_sentences(article.text) or [article.text.strip()]
+        sentences = sentences or _sentences(article)
         lead = embeddings.encode(sentences[:LEAD])
         return Entry(
             article,
@@ -197,7 +201,7 @@ class ReuseIndex:
         fresh = list({a.id: a for a in articles if a.id not in self.entries}.values())
         if not fresh:
             return []
-        sentences = [split_sentences(a.text) or [a.text.strip()] for a in fresh]
+        sentences = [_sentences(a) for a in fresh]
         embeddings.encode([s for sents in sentences for s in sents[:LEAD]])  # fills the cache
         entries = [self.entry_for(a, sents) for a, sents in zip(fresh, sentences, strict=True)]
         docs = np.vstack([e.doc_vector for e in entries])
@@ -210,8 +214,6 @@ class ReuseIndex:
         return [edge for entry in entries for edge in self._add_entry(entry)]
 
     def _add_entry(self, entry: Entry) -> list[ReuseEdge]:
-        if entry.article.id in self.entries:  # the same article twice in one batch
-            return []
         edges = [
             edge
             for other_id, stage in sorted(
