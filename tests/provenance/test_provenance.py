@@ -42,7 +42,7 @@ def test_citations(items: dict, seeds: dict[str, Article]) -> None:
     assert [c["cited"] for c in first] == ["Der Spiegel"]
     cnn_004 = next(c for c in items["citations"] if c["article_id"] == seeds["004"].id
                    and c["cited"] == "CNN")
-    assert cnn_004["cue"] == "reported" and cnn_004["claim_id"]
+    assert cnn_004["cue"].startswith("reported") and cnn_004["claim_id"]  # "... on February 24"
 
 
 def test_drone_claim_origin_and_independent_sources(items: dict,

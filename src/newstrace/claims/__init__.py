@@ -95,6 +95,8 @@ def link_sources(attributions: list[Attribution], mentions: list[Mention],
         by_article.setdefault(m.article_id or "", []).append(m)
     rank = {"person": 0, "organization": 1, "group": 2, "place": 3, "product": 4}
     for a in attributions:
+        if a.source is None:
+            continue
         inside = [m for m in by_article.get(a.article_id or "", [])
                   if a.source.start <= m.start and m.end <= a.source.end]
         inside.sort(key=lambda m: (rank.get(m.type, 9), -m.start))

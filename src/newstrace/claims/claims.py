@@ -92,95 +92,134 @@ def is_denial(attribution: Attribution) -> bool:
         re.search(r"[“\"]No[.!]?[”\"]", sentence))
 
 
+MIN_CLAIM_WORDS = 3
+
+#: Earlier contents a new one is compared with (those at least ``NEIGHBOUR_FLOOR`` close,
+#: nearest first): grouping costs one blocked matrix product and a bounded loop, not a
+#: comparison with every claim so far for every content.
+NEIGHBOURS = 64
+NEIGHBOUR_FLOOR = 0.5
+
+
+def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each row: (indices, cosines) of the earlier rows at least ``NEIGHBOUR_FLOOR``
+    close to it, nearest first (earliest first on a tie), at most ``NEIGHBOURS``.
+
+    >>> v = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    >>> [idx.tolist() for idx, _ in _earlier_neighbours(v)]
+    [[], [0], []]
+    """
+    n = len(vectors)
+    step = max(64, min(1024, (1 << 26) // max(n, 1)))  # a block stays under 256 MB
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, n, step):
+        block = vectors[start : start + step] @ vectors[: start + step].T
+        for r in range(len(block)):
+            row = block[r, : start + r]
+            idx = np.flatnonzero(row >= NEIGHBOUR_FLOOR)
+            if len(idx) > NEIGHBOURS:
+                idx = idx[np.argsort(-row[idx], kind="stable")[:NEIGHBOURS]]
+            out.append((idx, row[idx]))
+    return out
+
+
 def group_claims(attributions: list[Attribution]) -> list[Claim]:
     """Claims from attributions of any number of articles, in a deterministic order.
 
-    Vectorised: every content is compared with all claim centres and all earlier
-    members in two matrix products, so grouping stays fast for thousands of
-    statements.
+    A content joins the claim whose centre it is closest to (at least ``SAME_CLAIM``),
+    or the claim of a close earlier content that shares one of its verbs (at least
+    ``SAME_CLAIM_WITH_VERB``); only the claims of its nearest earlier contents are
+    candidates (:func:`_earlier_neighbours`).
     """
     if not attributions:
         return []
-    contents = embeddings.encode([a.content.text for a in attributions])
-    # whole sentences matter only to find what a denial denies: embed just those
     denial_flags = [is_denial(a) for a in attributions]
+    # "it", "the plan": too short to state a proposition; such a content is not embedded
+    # (its zero vector is close to nothing) and stays a claim of its own
+    said = [i for i, a in enumerate(attributions)
+            if denial_flags[i] or len(a.content.text.split()) >= MIN_CLAIM_WORDS]
+    contents = np.zeros((len(attributions), embeddings.DIM), dtype=np.float32)
+    if said:
+        contents[said] = embeddings.encode([attributions[i].content.text for i in said])
+    # whole sentences matter only to find what a denial denies: embed just those
     denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
     sentences = np.zeros_like(contents)
     if denial_rows:
         sentences[denial_rows] = embeddings.encode(
             [(attributions[i].sentence or attributions[i].content).text for i in denial_rows])
+    neighbours = _earlier_neighbours(contents)
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
-    dim = contents.shape[1]
-    members = np.zeros((len(attributions), dim), dtype=np.float32)  # grows row by row
-    member_claim: list[int] = []
-    member_verbs: list[set[str]] = []
-    centre_sums = np.zeros((len(attributions), dim), dtype=np.float32)
-    for attribution, vector, sentence_vector, denial_flag in zip(
-            attributions, contents, sentences, denial_flags, strict=True):
-        if denial_flag:
+    claim_of = [-1] * len(attributions)  # the claim each content joined; -1 for a denial
+    verbs_of: list[set[str]] = [set(a.extra.get("verbs", ())) for a in attributions]
+    centre_sums: list[np.ndarray] = []
+    for i, (attribution, vector) in enumerate(zip(attributions, contents, strict=True)):
+        if denial_flags[i]:
             claim = Claim(_claim_id(attribution), [attribution], [vector], denial=True)
-            denials.append((claim, sentence_vector))
+            denials.append((claim, sentences[i]))
             continue
-        verbs = set(attribution.extra.get("verbs", ()))
-        best = -1
-        if claims:
-            n = len(claims)
-            norms = np.linalg.norm(centre_sums[:n], axis=1)
-            centre_sims = (centre_sums[:n] @ vector) / np.where(norms > 0, norms, 1.0)
-            scores = np.where(centre_sims >= SAME_CLAIM, centre_sims, 0.0)
+        scores: dict[int, float] = {}
+        for j, sim in zip(*neighbours[i], strict=True):
+            c = claim_of[j]
+            if c < 0:
+                continue
+            if c not in scores:
+                total = centre_sums[c]
+                norm = float(np.linalg.norm(total))
+                centre_sim = float(total @ vector) / norm if norm else 0.0
+                scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
             # a member for meaning backed by the same predicate ("consider", "send")
-            count = len(member_claim)
-            member_sims = members[:count] @ vector
-            for i in np.nonzero(member_sims >= SAME_CLAIM_WITH_VERB)[0]:
-                if verbs & member_verbs[i]:
-                    c = member_claim[i]
-                    scores[c] = max(scores[c], member_sims[i])
-            if scores.max() > 0:
-                best = int(scores.argmax())  # the first claim on a tie: deterministic
-        if best < 0:
+            if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
+                scores[c] = max(scores[c], float(sim))
+        best = max(((score, -c) for c, score in scores.items() if score > 0), default=None)
+        if best is None:
             claims.append(Claim(_claim_id(attribution)))
-            best = len(claims) - 1
-        claims[best].attributions.append(attribution)
-        claims[best].vectors.append(vector)
-        centre_sums[best] += vector
-        members[len(member_claim)] = vector
-        member_claim.append(best)
-        member_verbs.append(verbs)
+            centre_sums.append(np.zeros_like(vector))
+            c = len(claims) - 1
+        else:
+            c = -best[1]  # the first claim on a tie: deterministic
+        claims[c].attributions.append(attribution)
+        claims[c].vectors.append(vector)
+        centre_sums[c] = centre_sums[c] + vector
+        claim_of[i] = c
     # a negated statement by the party a claim is about denies it: "China ... does not
     # provide arms sales to conflict zones" against "China is considering sending drones"
-    centres = [claim.centre for claim in claims]
+    centres = np.vstack([claim.centre for claim in claims]) if claims else contents[:0]
     texts = [claim.text for claim in claims]
     for index, claim in reversed(list(enumerate(claims))):
         if all(NEGATED.search(a.content.text) for a in claim.attributions):
             subject = _subject(claim.attributions[0].content.text)
-            vector = centres[index]
-            if subject and any(subject in texts[j] and float(centres[j] @ vector)
-                               >= DENIES_CLAIM for j in range(len(claims)) if j != index):
+            if not subject:
+                continue
+            close = np.flatnonzero(centres @ centres[index] >= DENIES_CLAIM)
+            if any(j != index and subject in texts[j] for j in close.tolist()):
                 claim.denial = True
-                denials.append((claim, vector))
+                denials.append((claim, centres[index]))
     kept = [i for i, c in enumerate(claims) if not c.denial]
     claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
-    member_matrix = [np.vstack(c.vectors) for c in claims]
     position = {id(a): i for i, a in enumerate(attributions)}
     denials.sort(key=lambda d: position[id(d[0].attributions[0])])
-    for denial, sentence_vector in denials:
-        target, target_score = None, DENIES_CLAIM
+    if claims and denials:
+        # every member of every claim in one matrix; a claim's score is its best member's
+        sizes = [len(c.vectors) for c in claims]
+        all_members = np.vstack([v for c in claims for v in c.vectors])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for denial, sentence_vector in denials if claims else []:
         subject = _subject(denial.attributions[0].content.text)
-        for claim, text, matrix in zip(claims, texts, member_matrix, strict=True):
-            score = float((matrix @ sentence_vector).max())
-            if subject and subject in text:
-                score += 0.1  # it is about the denier's own side
-            if score > target_score:
-                target, target_score = claim, score
-        if target is not None:
-            denial.denies.append(target.id)
-            target.denied_by.append(denial.id)
-            attribution = denial.attributions[0]
-            target.extra_stances.append({
-                "article_id": attribution.article_id, "stance": "denies",
-                "evidence": (attribution.sentence or attribution.content).to_dict(),
-                "by": attribution.source.text})
+        best = np.maximum.reduceat(all_members @ sentence_vector, starts)
+        if subject:
+            best = best + np.array([0.1 if subject in t else 0.0 for t in texts])
+        target_index = int(best.argmax())  # the first claim on a tie
+        if best[target_index] <= DENIES_CLAIM:
+            continue
+        target = claims[target_index]
+        denial.denies.append(target.id)
+        target.denied_by.append(denial.id)
+        attribution = denial.attributions[0]
+        target.extra_stances.append({
+            "article_id": attribution.article_id, "stance": "denies",
+            "evidence": (attribution.sentence or attribution.content).to_dict(),
+            "by": attribution.source.text if attribution.source else None})
     return claims + [d for d, _ in denials]
 
 

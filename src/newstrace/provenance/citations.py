@@ -63,8 +63,8 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
     for claim in claims:
         for a in claim.get("attributions", []):
             article = by_id.get(a.get("article_id") or "")
-            if article is None:
-                continue
+            if article is None or not a.get("source"):
+                continue  # no source named: nothing is cited
             sentence = article.text[max(0, a["source"]["start"] - 200):
                                     a["content"]["end"] + 50]
             entity = entity_by_id.get(a.get("source_entity") or "")

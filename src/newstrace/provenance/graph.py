@@ -69,8 +69,9 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
             return
         # the article's own reporting: an origin
         own = [a for a in claim.get("attributions", []) if a.get("article_id") == article_id]
-        anonymous = bool(own) and all(a.get("source_type") == "anonymous" for a in own
-                                      if a.get("source_type") != "media")
+        # no named source behind it: anonymous sources, or none stated at all
+        anonymous = bool(own) and all(a.get("source_type") in ("anonymous", "unstated")
+                                      for a in own if a.get("source_type") != "media")
         _add_origin(origins, {"kind": "article", "id": article_id, "name": article.title,
                               "outlet": article.outlet, "date": article.published,
                               "anonymous": anonymous})

@@ -2,7 +2,7 @@
 
 >>> f = extract(Article(id="a" * 16, source="x", title="China weighs drones for Russia",
 ...                     text="Officials in the US said China is considering supplying drones."))
->>> "china" in f.title and "US" in f.names
+>>> "china" in f.title and "China" in f.names
 True
 """
 

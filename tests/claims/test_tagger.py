@@ -1,0 +1,100 @@
+"""The learned attribution tagger: BIO spans, the shipped model, training on brat files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from newstrace.claims import tagger, training
+from newstrace.claims.attribution import attributions_in
+from newstrace.claims.parsing import parse_many
+
+
+def test_spans_of_bio_labels() -> None:
+    labels = ["B-Source", "I-Source", "B-Cue", "O", "I-Content", "I-Content", "B-Content"]
+    assert tagger.spans_of(labels) == [("Source", 0, 2), ("Cue", 2, 3), ("Content", 4, 6),
+                                       ("Content", 6, 7)]
+    assert tagger.spans_of([]) == []
+
+
+def test_quotation_state_nests_and_toggles() -> None:
+    doc = parse_many(["He said “we will” and \"no\" then."])[0][0].doc
+    inside = dict(zip([t.text for t in doc], tagger._in_quotation(doc), strict=True))
+    assert inside["we"] and inside["no"] and not inside["He"] and not inside["then"]
+
+
+def test_shipped_model_tags_an_attribution() -> None:
+    doc = parse_many(["Three sources told CNN that China is considering it."])[0][0].doc
+    found = {role: doc[start:end].text for role, start, end in tagger.tag_spans(doc)}
+    assert found["Source"] == "Three sources"
+    assert found["Cue"].startswith("told")
+    assert "China is considering it" in found["Content"]
+
+
+def test_attributions_beyond_verbs_of_saying() -> None:
+    # the rules know verbs of saying; the tagger learned PolNeAR's wider notion
+    found = attributions_in("Republicans mocked the plan as a giveaway to donors.")
+    assert [(a.source.text, a.cue.text) for a in found if a.source] == [
+        ("Republicans", "mocked")]
+
+
+def test_interrupted_quotation_keeps_its_pieces() -> None:
+    found = attributions_in("“We will not send arms,” the spokesman said, “and we never "
+                            "have.”")
+    said = next(a for a in found if a.cue.text == "said")
+    assert said.source and said.source.text == "the spokesman"
+    parts = said.extra.get("content_parts") or [said.content]
+    assert any("We will not send arms" in p.text for p in parts)
+    assert said.to_dict()["content"]["text"] in {p.text for p in parts}
+
+
+def _brat_split(root: Path) -> Path:
+    """A two-text PolNeAR-style split: text/NAME.txt and attributions/NAME_ann.ann."""
+    texts = {
+        "a": ("Officials said the talks failed. The mayor told reporters that taxes "
+              "would rise."),
+        "b": "The senator argued that the bill was dead. Critics doubt it.",
+    }
+    spans = {
+        "a": [("Source", "Officials"), ("Cue", "said"), ("Content", "the talks failed"),
+              ("Source", "The mayor"), ("Cue", "told reporters"),
+              ("Content", "that taxes would rise")],
+        "b": [("Source", "The senator"), ("Cue", "argued"),
+              ("Content", "that the bill was dead"), ("Source", "Critics"),
+              ("Cue", "doubt"), ("Content", "it")],
+    }
+    (root / "text").mkdir(parents=True)
+    (root / "attributions").mkdir()
+    for name, text in texts.items():
+        (root / "text" / f"{name}.txt").write_text(text)
+        lines, at = ["#\tbroken line without fields", "junk"], 0
+        for n, (role, words) in enumerate(spans[name], start=1):
+            start = text.index(words, at)
+            at = start + len(words)
+            lines.append(f"T{n}\t{role} {start} {at}\t{words}")
+        (root / "attributions" / f"{name}_ann.ann").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_training_labels_tokens_and_writes_a_model(tmp_path: Path) -> None:
+    split = _brat_split(tmp_path / "train")
+    data = training.sequences(split)
+    labels = [label for _, seq in data for label in seq]
+    assert labels[:3] == ["B-Source", "B-Cue", "B-Content"]
+    assert "I-Content" in labels and "O" in labels
+    model = tmp_path / "m.crfsuite"
+    training.train(data, model, iterations=20, min_freq=1)
+    assert model.stat().st_size > 0
+    import pycrfsuite
+
+    trained = pycrfsuite.Tagger()
+    trained.open(str(model))
+    assert len(trained.tag(data[0][0])) == len(data[0][1])
+
+
+def test_training_refuses_the_dev_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    monkeypatch.setattr("sys.argv", ["training", str(tmp_path / "dev")])
+    with pytest.raises(SystemExit):
+        training.main()
