@@ -1,0 +1,134 @@
+"""Reading analysis results from the store for the API and the web UI, with filters.
+
+Results are small next to the articles; they are read once and cached for a few
+seconds (and dropped when a job of this process changes the store).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from newstrace.report.build import ANALYSIS_KEYS, build_report
+from newstrace.store import Store
+from newstrace.store.search import article_index
+
+STATUS_STATE = "web.analyses"
+#: Report key -> the stage that fills it.
+KEY_STAGE = {"reuse": "reuse", "stories": "stories", "entities": "claims", "claims": "claims",
+             "citations": "provenance", "anomalies": "provenance"}
+
+
+class Data:
+    def __init__(self, store: Store, ttl: float = 30.0) -> None:
+        self.store = store
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._load_lock = threading.RLock()  # single flight: one reload, the others wait
+        self._cache: dict[str, tuple[float, Any]] = {}
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def _cached(self, key: str, load: Any) -> Any:
+        now = time.monotonic()
+        hit = self._cache.get(key)
+        if hit and now - hit[0] < self.ttl:
+            return hit[1]
+        with self._load_lock:
+            hit = self._cache.get(key)
+            if hit and time.monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            value = load()
+            with self._lock:
+                self._cache[key] = (time.monotonic(), value)
+        return value
+
+    def by_id(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self._cached("byid:" + kind,
+                            lambda: {str(i.get("id")): i for i in self.items(kind)})
+
+    def _idsets(self, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
+        return self._cached("ids:" + kind,
+                            lambda: [(i, _item_article_ids(i)) for i in self.items(kind)])
+
+    def items(self, kind: str) -> list[dict[str, Any]]:
+        return self._cached("items:" + kind, lambda: self.store.items(kind))
+
+    def index(self) -> dict[str, dict[str, Any]]:
+        return self._cached("index", lambda: article_index(self.store))
+
+    def status(self) -> dict[str, str]:
+        def load() -> dict[str, str]:
+            saved = self.store.load_state(STATUS_STATE) or {}
+            status = dict(saved.get("status") or {})
+            for key, stage in KEY_STAGE.items():
+                if stage not in status and self.items(key):
+                    status[stage] = "done"
+            for stage in ("reuse", "stories", "claims", "provenance"):
+                status.setdefault(stage, "not available: not run on this store yet")
+            return status
+        return self._cached("status", load)
+
+    def story_article_ids(self, story_id: str) -> set[str] | None:
+        story = self.by_id("stories").get(story_id)
+        return None if story is None else set(story.get("article_ids") or [])
+
+    # -- filters ------------------------------------------------------------------------------
+    def _article_ok(self, aid: str, outlet: str | None, since: str | None, until: str | None
+                    ) -> bool:
+        meta = self.index().get(aid)
+        if meta is None:
+            return False
+        if outlet and meta.get("outlet") != outlet:
+            return False
+        day = (meta.get("published") or "")[:10]
+        if since and (not day or day < since[:10]):
+            return False
+        return not (until and (not day or day > until[:10]))
+
+    def filtered(self, kind: str, *, outlet: str | None = None, since: str | None = None,
+                 until: str | None = None, story: str | None = None) -> list[dict[str, Any]]:
+        """Items of ``kind`` touching at least one article that passes the filters."""
+        story_ids = self.story_article_ids(story) if story else None
+        if not (outlet or since or until or story):
+            return self.items(kind)
+        pairs = self._idsets(kind)
+        if story and kind == "stories":
+            pairs = [(i, ids) for i, ids in pairs if i.get("id") == story]
+        out = []
+        for item, ids in pairs:
+            if story_ids is not None and kind != "stories":
+                ids = [a for a in ids if a in story_ids]
+            if any(self._article_ok(a, outlet, since, until) for a in ids):
+                out.append(item)
+        return out
+
+    def events(self, **filters: Any) -> list[dict[str, Any]]:
+        story = filters.pop("story", None)
+        out = []
+        for s in self.items("stories"):
+            if story and s.get("id") != story:
+                continue
+            for ev in s.get("events") or []:
+                ev = {**ev, "story_id": s.get("id")}
+                ids = ev.get("article_ids") or []
+                if any(filters.values()) and not any(self._article_ok(a, **filters) for a in ids):
+                    continue
+                out.append(ev)
+        return out
+
+    def report(self) -> dict[str, Any]:
+        arts = self.store.list_articles()
+        items = {k: self.items(k) for k in ANALYSIS_KEYS}
+        return build_report(arts, items, status=self.status(), errors=self.store.errors())
+
+
+def _item_article_ids(item: dict[str, Any]) -> list[str]:
+    ids = list(item.get("article_ids") or [])
+    for key in ("article_id", "original", "copy", "first_report"):
+        if isinstance(item.get(key), str):
+            ids.append(item[key])
+    return ids

@@ -1,0 +1,234 @@
+"""Claims: what several articles attribute, grouped by meaning, with each article's stance.
+
+Attributed contents are embedded with the multilingual sentence encoder and
+grouped greedily (a content joins the claim whose centre it is closest to, above
+``SAME_CLAIM``), across articles and languages. A denial ("China has denied...",
+"Peskov said, “No.”", "spreading malicious information") is a claim of its own
+that names the claim it denies (``denies``), which lists it in ``denied_by``;
+the denying article's stance on the denied claim is ``denies``. Otherwise an
+article *hedges* a claim when its wording does ("considering", "leaning toward",
+"has not made a final decision", "reportedly"), and *reports* it when it only
+attributes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from newstrace.claims.attribution import Attribution
+from newstrace.nlp import embeddings
+
+SAME_CLAIM = 0.78  # cosine at which two contents state the same proposition outright
+SAME_CLAIM_WITH_VERB = 0.55  # ...or this close and sharing a content verb ("consider", "send")
+DENIES_CLAIM = 0.35  # a denial's sentence at least this close to the claim it denies
+HEDGES = re.compile(r"\b(consider(?:s|ing)?|lean(?:s|ing)? toward|not (?:yet )?made a final "
+                    r"decision|has(?:n’t|n't| not) (?:yet )?made a final decision|may|might|"
+                    r"could|likely|possibl[ey]|reportedly|allegedly|suggests?|appears?|seems?|"
+                    r"potential)\b", re.I)
+DENIAL_WORDS = re.compile(r"\b(denied|denies|deny|denial|false|baseless|groundless|fake news|"
+                          r"disinformation|misinformation|malicious information|smear|"
+                          r"fabricat\w+|not true|untrue|lies)\b|[“\"]No[.!]?[”\"]", re.I)
+
+
+@dataclass
+class Claim:
+    id: str
+    attributions: list[Attribution] = field(default_factory=list)
+    vectors: list[np.ndarray] = field(default_factory=list)
+    denial: bool = False
+    denies: list[str] = field(default_factory=list)
+    denied_by: list[str] = field(default_factory=list)
+    extra_stances: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def centre(self) -> np.ndarray:
+        return embeddings.mean_vector(np.vstack(self.vectors))
+
+    @property
+    def text(self) -> str:
+        centre = self.centre
+        best = max(range(len(self.attributions)),
+                   key=lambda i: (float(self.vectors[i] @ centre), -i))
+        return self.attributions[best].content.text.strip("“”\" ")
+
+    @property
+    def article_ids(self) -> list[str]:
+        return list(dict.fromkeys(a.article_id or "" for a in self.attributions))
+
+    def stances(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for article_id in self.article_ids:
+            mine = [a for a in self.attributions if a.article_id == article_id]
+            if self.denial:
+                stance, evidence = "denies", mine[0].sentence or mine[0].content
+            else:
+                hedged = [a for a in mine if HEDGES.search(a.content.text)
+                          or HEDGES.search(a.cue.text)]
+                stance = "hedges" if hedged else "reports"
+                evidence = (hedged or mine)[0].content
+            out.append({"article_id": article_id, "stance": stance,
+                        "evidence": evidence.to_dict() if evidence else None})
+        return out + self.extra_stances
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "kind": "denial" if self.denial else "claim",
+                "article_ids": self.article_ids,
+                "attributions": [a.to_dict() for a in self.attributions],
+                "stances": self.stances(), "denies": self.denies, "denied_by": self.denied_by}
+
+
+NEGATED = re.compile(r"\b(not|never|no|none|neither|nor)\b|n[’']t\b", re.I)
+
+
+def is_denial(attribution: Attribution) -> bool:
+    """A denial by its cue ("denied") or its words ("malicious information", “No.”)."""
+    sentence = attribution.sentence.text if attribution.sentence else ""
+    return attribution.denial or bool(DENIAL_WORDS.search(attribution.content.text)) or bool(
+        re.search(r"[“\"]No[.!]?[”\"]", sentence))
+
+
+MIN_CLAIM_WORDS = 3
+
+#: Earlier contents a new one is compared with (those at least ``NEIGHBOUR_FLOOR`` close,
+#: nearest first): grouping costs one blocked matrix product and a bounded loop, not a
+#: comparison with every claim so far for every content.
+NEIGHBOURS = 64
+NEIGHBOUR_FLOOR = 0.5
+
+
+def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each row: (indices, cosines) of the earlier rows at least ``NEIGHBOUR_FLOOR``
+    close to it, nearest first (earliest first on a tie), at most ``NEIGHBOURS``.
+
+    >>> v = np.array([[1, 0], [1, 0], [0, 1]], dtype=np.float32)
+    >>> [idx.tolist() for idx, _ in _earlier_neighbours(v)]
+    [[], [0], []]
+    """
+    n = len(vectors)
+    step = max(64, min(1024, (1 << 26) // max(n, 1)))  # a block stays under 256 MB
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    for start in range(0, n, step):
+        block = vectors[start : start + step] @ vectors[: start + step].T
+        for r in range(len(block)):
+            row = block[r, : start + r]
+            idx = np.flatnonzero(row >= NEIGHBOUR_FLOOR)
+            if len(idx) > NEIGHBOURS:
+                idx = idx[np.argsort(-row[idx], kind="stable")[:NEIGHBOURS]]
+            out.append((idx, row[idx]))
+    return out
+
+
+def group_claims(attributions: list[Attribution]) -> list[Claim]:
+    """Claims from attributions of any number of articles, in a deterministic order.
+
+    A content joins the claim whose centre it is closest to (at least ``SAME_CLAIM``),
+    or the claim of a close earlier content that shares one of its verbs (at least
+    ``SAME_CLAIM_WITH_VERB``); only the claims of its nearest earlier contents are
+    candidates (:func:`_earlier_neighbours`).
+    """
+    if not attributions:
+        return []
+    denial_flags = [is_denial(a) for a in attributions]
+    # "it", "the plan": too short to state a proposition; such a content is not embedded
+    # (its zero vector is close to nothing) and stays a claim of its own
+    said = [i for i, a in enumerate(attributions)
+            if denial_flags[i] or len(a.content.text.split()) >= MIN_CLAIM_WORDS]
+    contents = np.zeros((len(attributions), embeddings.DIM), dtype=np.float32)
+    if said:
+        contents[said] = embeddings.encode([attributions[i].content.text for i in said])
+    # whole sentences matter only to find what a denial denies: embed just those
+    denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
+    sentences = np.zeros_like(contents)
+    if denial_rows:
+        sentences[denial_rows] = embeddings.encode(
+            [(attributions[i].sentence or attributions[i].content).text for i in denial_rows])
+    neighbours = _earlier_neighbours(contents)
+    claims: list[Claim] = []
+    denials: list[tuple[Claim, np.ndarray]] = []
+    claim_of = [-1] * len(attributions)  # the claim each content joined; -1 for a denial
+    verbs_of: list[set[str]] = [set(a.extra.get("verbs", ())) for a in attributions]
+    centre_sums: list[np.ndarray] = []
+    for i, (attribution, vector) in enumerate(zip(attributions, contents, strict=True)):
+        if denial_flags[i]:
+            claim = Claim(_claim_id(attribution), [attribution], [vector], denial=True)
+            denials.append((claim, sentences[i]))
+            continue
+        scores: dict[int, float] = {}
+        for j, sim in zip(*neighbours[i], strict=True):
+            c = claim_of[j]
+            if c < 0:
+                continue
+            if c not in scores:
+                total = centre_sums[c]
+                norm = float(np.linalg.norm(total))
+                centre_sim = float(total @ vector) / norm if norm else 0.0
+                scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
+            # a member for meaning backed by the same predicate ("consider", "send")
+            if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
+                scores[c] = max(scores[c], float(sim))
+        best = max(((score, -c) for c, score in scores.items() if score > 0), default=None)
+        if best is None:
+            claims.append(Claim(_claim_id(attribution)))
+            centre_sums.append(np.zeros_like(vector))
+            c = len(claims) - 1
+        else:
+            c = -best[1]  # the first claim on a tie: deterministic
+        claims[c].attributions.append(attribution)
+        claims[c].vectors.append(vector)
+        centre_sums[c] = centre_sums[c] + vector
+        claim_of[i] = c
+    # a negated statement by the party a claim is about denies it: "China ... does not
+    # provide arms sales to conflict zones" against "China is considering sending drones"
+    centres = np.vstack([claim.centre for claim in claims]) if claims else contents[:0]
+    texts = [claim.text for claim in claims]
+    for index, claim in reversed(list(enumerate(claims))):
+        if all(NEGATED.search(a.content.text) for a in claim.attributions):
+            subject = _subject(claim.attributions[0].content.text)
+            if not subject:
+                continue
+            close = np.flatnonzero(centres @ centres[index] >= DENIES_CLAIM)
+            if any(j != index and subject in texts[j] for j in close.tolist()):
+                claim.denial = True
+                denials.append((claim, centres[index]))
+    kept = [i for i, c in enumerate(claims) if not c.denial]
+    claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
+    position = {id(a): i for i, a in enumerate(attributions)}
+    denials.sort(key=lambda d: position[id(d[0].attributions[0])])
+    if claims and denials:
+        # every member of every claim in one matrix; a claim's score is its best member's
+        sizes = [len(c.vectors) for c in claims]
+        all_members = np.vstack([v for c in claims for v in c.vectors])
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for denial, sentence_vector in denials if claims else []:
+        subject = _subject(denial.attributions[0].content.text)
+        best = np.maximum.reduceat(all_members @ sentence_vector, starts)
+        if subject:
+            best = best + np.array([0.1 if subject in t else 0.0 for t in texts])
+        target_index = int(best.argmax())  # the first claim on a tie
+        if best[target_index] <= DENIES_CLAIM:
+            continue
+        target = claims[target_index]
+        denial.denies.append(target.id)
+        target.denied_by.append(denial.id)
+        attribution = denial.attributions[0]
+        target.extra_stances.append({
+            "article_id": attribution.article_id, "stance": "denies",
+            "evidence": (attribution.sentence or attribution.content).to_dict(),
+            "by": attribution.source.text if attribution.source else None})
+    return claims + [d for d, _ in denials]
+
+
+def _subject(content: str) -> str | None:
+    """The capitalised name a content opens with ("China has always...") if any."""
+    match = re.match(r"\W*(?:that\s+)?((?:[A-Z][\w’'-]+\s?)+)", content)
+    return match.group(1).strip() if match else None
+
+
+def _claim_id(attribution: Attribution) -> str:
+    key = f"{attribution.article_id}:{attribution.content.start}:{attribution.content.text}"
+    return "claim-" + hashlib.sha1(key.encode()).hexdigest()[:12]

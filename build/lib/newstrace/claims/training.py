@@ -1,0 +1,115 @@
+"""Train the attribution tagger (:mod:`newstrace.claims.tagger`) on PolNeAR.
+
+    python -m newstrace.claims.training ../shared/data/polnear/train
+
+reads brat standoff annotations (``text/NAME.txt`` beside ``attributions/NAME_*.ann``,
+``T`` lines for Source, Cue and Content spans; a text annotated twice uses its first
+file), parses every text as the pipeline does, labels each token with the role of the
+span covering it (BIO) and trains a linear-chain CRF (L-BFGS with L1 and L2 penalties,
+features seen fewer than ``--min-freq`` times dropped). Train on the train split only:
+the dev split is for ``benchmarks/claims_polnear.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from newstrace.claims.parsing import parse_many
+from newstrace.claims.tagger import MODEL, ROLES, paragraph_features
+
+Sequence = tuple[list[list[str]], list[str]]
+
+
+def gold_roles(ann: Path, length: int) -> list[tuple[str, int] | None]:
+    """For each character of a text: (role, span number) of the gold span covering it."""
+    chars: list[tuple[str, int] | None] = [None] * length
+    for number, line in enumerate(ann.read_text(encoding="utf-8").splitlines()):
+        fields = line.split("\t")
+        if not line.startswith("T") or len(fields) < 2:
+            continue
+        meta = fields[1]
+        role, ranges = meta.split(" ", 1)
+        if role not in ROLES:
+            continue
+        for piece in ranges.split(";"):
+            start, end = (int(x) for x in piece.split())
+            for c in range(start, min(end, length)):
+                chars[c] = (role, number)
+    return chars
+
+
+def labelled_texts(split: Path, limit: int | None = None) -> Iterator[tuple[str, Path]]:
+    """(text, annotation file) of every annotated text of a PolNeAR split."""
+    for path in sorted((split / "text").glob("*.txt"))[:limit]:
+        annotations = sorted((split / "attributions").glob(path.stem + "_*.ann"))
+        if annotations:
+            yield path.read_text(encoding="utf-8"), annotations[0]
+
+
+def sequences(split: Path, limit: int | None = None) -> list[Sequence]:
+    """One (features, BIO labels) sequence per paragraph of every annotated text."""
+    pairs = list(labelled_texts(split, limit))
+    parsed = parse_many([text for text, _ in pairs])
+    out: list[Sequence] = []
+    for (text, ann), paragraphs in zip(pairs, parsed, strict=True):
+        chars = gold_roles(ann, len(text))
+        for paragraph in paragraphs:
+            doc = paragraph.doc
+            labels, previous = [], None
+            for token in doc:
+                start = paragraph.offset + token.idx
+                covering = next((chars[c] for c in range(start, start + len(token.text))
+                                 if chars[c] is not None), None)
+                if covering is None:
+                    labels.append("O")
+                else:
+                    inside = previous == covering
+                    labels.append(("I-" if inside else "B-") + covering[0])
+                previous = covering
+            out.append((paragraph_features(doc), labels))
+    return out
+
+
+def train(data: list[Sequence], model: Path, *, c1: float = 0.6, c2: float = 0.1,
+          iterations: int = 200, min_freq: int = 2) -> None:
+    """Fit the CRF on ``data`` and write it to ``model``."""
+    import pycrfsuite
+
+    trainer = pycrfsuite.Trainer(verbose=False)
+    for features, labels in data:
+        trainer.append(features, labels)
+    trainer.set_params({"c1": c1, "c2": c2, "max_iterations": iterations,
+                        "feature.minfreq": min_freq,
+                        "feature.possible_transitions": True})
+    model.parent.mkdir(parents=True, exist_ok=True)
+    trainer.train(str(model))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("split", type=Path, help="a PolNeAR split folder (train)")
+    parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--c1", type=float, default=0.6)
+    parser.add_argument("--c2", type=float, default=0.1)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--min-freq", type=int, default=2)
+    args = parser.parse_args()
+    if args.split.name == "dev":
+        parser.error("the dev split is for evaluation; train on the train split")
+    start = time.perf_counter()
+    data = sequences(args.split, args.limit)
+    tokens = sum(len(labels) for _, labels in data)
+    print(f"{len(data)} paragraphs, {tokens} tokens parsed in {time.perf_counter() - start:.0f} s")
+    start = time.perf_counter()
+    train(data, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
+          min_freq=args.min_freq)
+    size = args.out.stat().st_size / 1e6
+    print(f"trained in {time.perf_counter() - start:.0f} s: {args.out} ({size:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,317 @@
+"""The ``newstrace`` command: a thin edge over :mod:`newstrace.pipeline` and the store.
+
+Exit codes a script can trust:
+
+* 0 -- everything asked for was done;
+* 2 -- the command line was wrong (unknown option, missing argument);
+* 3 -- done, but some inputs were skipped (each is listed with its reason);
+* 4 -- nothing usable: no input could be read, or an article/item was not found;
+* 1 -- a failure of the tool or the store (the message says which).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from newstrace import __version__
+from newstrace.pipeline import IngestSummary, analyze, freeze_gc_between_documents, ingest
+from newstrace.records import InputError
+from newstrace.store import DEFAULT_DB, Store, StoreError
+
+EXIT_OK, EXIT_FAILURE, EXIT_PARTIAL, EXIT_NOTHING = 0, 1, 3, 4
+
+app = typer.Typer(
+    name="newstrace",
+    help="Trace news claims to their origin: who said what, who reported first, who copied whom.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+DbOption = Annotated[
+    str,
+    typer.Option("--db", envvar="NEWSTRACE_DB",
+                 help="Store: a SQLite file path, or a postgresql://user@host/db URL."),
+]
+QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="No progress, no summary.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout.")]
+PathsArg = Annotated[
+    list[str],
+    typer.Argument(help="Files, directories (walked recursively), URLs or URL lists."),
+]
+TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP fetch.")]
+WorkersOption = Annotated[
+    int, typer.Option("--workers", min=1, help="Processes that clean articles in parallel.")
+]
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+FastHtmlOption = Annotated[
+    bool, typer.Option("--fast-html", help="Extract HTML with resiliparse: ~10x faster, "
+                                           "less precise than the default trafilatura.")
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"newstrace {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """newstrace command line."""
+
+
+@contextmanager
+def _open_store(db: str) -> Iterator[Store]:
+    try:
+        store = Store.open(db)
+    except StoreError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_FAILURE) from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _count_files(paths: list[str]) -> int | None:
+    """Files to read, for the progress bar's total (None when URLs or archives hide it)."""
+    total = 0
+    for item in paths:
+        path = Path(item)
+        if item.startswith(("http://", "https://")) or not path.exists():
+            return None
+        total += sum(1 for p in path.rglob("*") if p.is_file()) if path.is_dir() else 1
+    return total
+
+
+def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
+                workers: int, fast_html: bool = False) -> IngestSummary:
+    options: dict[str, Any] = {"timeout": timeout, "workers": workers,
+                               "html_extractor": "resiliparse" if fast_html else "trafilatura"}
+    freeze_gc_between_documents()  # a one-shot command: no server to leak from
+    if quiet:
+        return ingest(paths, store, **options)
+    with Progress(SpinnerColumn(), TextColumn("[bold]ingest[/bold] {task.description}"),
+                  BarColumn(), MofNCompleteColumn(), console=err, transient=True) as bar:
+        task = bar.add_task("", total=_count_files(paths))
+        last_file: list[str] = [""]
+
+        def step(source: str) -> None:
+            # archives and feeds yield many items per file: advance once per file
+            file = source.split("#", 1)[0]
+            if file != last_file[0]:
+                last_file[0] = file
+                bar.update(task, advance=1, description=Path(file).name[:40])
+
+        return ingest(paths, store, progress=step, **options)
+
+
+def _print_errors(errors: list[InputError]) -> None:
+    if not errors:
+        return
+    table = Table(title=f"{len(errors)} input(s) skipped", title_justify="left",
+                  show_lines=False)
+    table.add_column("input", overflow="fold")
+    table.add_column("stage")
+    table.add_column("reason", overflow="fold")
+    for e in errors:
+        table.add_row(e.source, e.stage, e.reason)
+    err.print(table)
+
+
+def _exit_code(summary: IngestSummary) -> int:
+    if not summary.article_ids and summary.errors:
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if summary.errors else EXIT_OK
+
+
+@app.command("ingest")
+def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = False,
+               as_json: JsonOption = False, timeout: TimeoutOption = 20.0,
+               workers: WorkersOption = DEFAULT_WORKERS, fast_html: FastHtmlOption = False
+               ) -> None:
+    """Read, clean and store articles; a rerun adds nothing new."""
+    with _open_store(db) as store:
+        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
+                              workers=workers, fast_html=fast_html)
+    if as_json:
+        out.print_json(json.dumps(summary.to_dict()))
+    elif not quiet:
+        _print_errors(summary.errors)
+        err.print(f"[green]{summary.added} new[/green], {summary.existing} already stored, "
+                  f"{len(summary.errors)} skipped  ->  {db}")
+    raise typer.Exit(_exit_code(summary))
+
+
+@app.command("analyze")
+def analyze_cmd(
+    paths: PathsArg,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("out"),
+    db: DbOption = DEFAULT_DB,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+    timeout: TimeoutOption = 20.0,
+    workers: WorkersOption = DEFAULT_WORKERS,
+    fast_html: FastHtmlOption = False,
+) -> None:
+    """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
+    from newstrace.report import validate_report, write_report
+
+    with _open_store(db) as store:
+        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
+                              workers=workers, fast_html=fast_html)
+        if not summary.article_ids:
+            _print_errors(summary.errors)
+            err.print("[red]error:[/red] no article could be read from the input")
+            raise typer.Exit(EXIT_NOTHING)
+        if quiet or as_json:
+            report = analyze(summary.article_ids, store, errors=summary.errors)
+        else:
+            with Progress(SpinnerColumn(), TextColumn("[bold]analyse[/bold] {task.description}"),
+                          console=err, transient=True) as bar:
+                task = bar.add_task("")
+
+                def step(stage: str, phase: str) -> None:
+                    if phase == "start":
+                        bar.update(task, description=stage)
+
+                report = analyze(summary.article_ids, store, errors=summary.errors,
+                                 progress=step)
+    validate_report(report)
+    folder = write_report(report, out_dir)
+    failed = {k: v for k, v in report["analyses"].items() if v.startswith("failed")}
+    if as_json:
+        out.print_json(json.dumps({"report": str(folder / "report.json"),
+                                   "dossier": str(folder / "index.html"),
+                                   "analyses": report["analyses"], **summary.to_dict()}))
+    elif not quiet:
+        _print_errors(summary.errors)
+        for stage, state in report["analyses"].items():
+            colour = "green" if state == "done" else "yellow"
+            err.print(f"  {stage:<11} [{colour}]{state}[/{colour}]")
+        counts = ", ".join(f"{len(report[k])} {k}" for k in
+                           ("reuse", "stories", "claims", "entities", "citations", "anomalies"))
+        err.print(f"[green]{len(report['articles'])} articles[/green]: {counts}")
+        err.print(f"report: {folder / 'report.json'}\ndossier: {folder / 'index.html'}")
+    if failed:
+        raise typer.Exit(EXIT_FAILURE)
+    raise typer.Exit(_exit_code(summary))
+
+
+@app.command("list")
+def list_cmd(
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+    outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    search: Annotated[str | None, typer.Option(help="Words in title or text.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
+    offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
+    errors: Annotated[bool, typer.Option("--errors", help="List skipped inputs instead.")] = False,
+) -> None:
+    """List stored articles (or, with --errors, the inputs that were skipped)."""
+    with _open_store(db) as store:
+        if errors:
+            rows = [e.to_dict() for e in store.errors(limit)]
+            if as_json:
+                out.print_json(json.dumps(rows))
+            else:
+                _print_errors(store.errors(limit))
+            return
+        filters: dict[str, Any] = {"outlet": outlet, "since": since, "until": until,
+                                   "query": search}
+        total = store.count(**filters)
+        found = store.list_articles(limit=limit, offset=offset, **filters)
+    if as_json:
+        keys = ("id", "source", "outlet", "title", "published", "language")
+        out.print_json(json.dumps({"total": total, "articles": [
+            {k: getattr(a, k) for k in keys} for a in found]}))
+        return
+    table = Table(title=f"{total} article(s)", title_justify="left")
+    for column in ("id", "published", "outlet", "lang", "title"):
+        table.add_column(column, overflow="fold")
+    for a in found:
+        table.add_row(a.id, a.published or "-", a.outlet or "-", a.language or "-",
+                      a.title or "-")
+    out.print(table)
+
+
+@app.command("show")
+def show_cmd(
+    article_id: Annotated[str, typer.Argument(help="Article id (see `newstrace list`).")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+    boilerplate: Annotated[bool, typer.Option(help="Also print what was removed.")] = False,
+) -> None:
+    """Show one stored article: metadata, cleaned text and removed boilerplate."""
+    with _open_store(db) as store:
+        article = store.get(article_id)
+    if article is None:
+        err.print(f"[red]error:[/red] no article with id {article_id!r}")
+        raise typer.Exit(EXIT_NOTHING)
+    if as_json:
+        out.print_json(json.dumps(article.to_dict()))
+        return
+    out.print(f"[bold]{article.title or '(no title)'}[/bold]")
+    out.print(f"outlet: {article.outlet or '-'} ({article.outlet_from or '-'})   "
+              f"published: {article.published or '-'} ({article.published_from or '-'})   "
+              f"language: {article.language or '-'}")
+    if article.authors:
+        out.print("authors: " + ", ".join(article.authors))
+    out.print(f"source: {article.source}\n")
+    out.print(article.text, markup=False, highlight=False)
+    if boilerplate:
+        out.print(f"\n[bold]boilerplate removed ({len(article.boilerplate)})[/bold]")
+        for b in article.boilerplate:
+            out.print(f"[yellow]{b.reason}[/yellow]: ", end="")
+            out.print(b.text, markup=False, highlight=False)
+
+
+@app.command("serve")
+def serve_cmd(
+    db: DbOption = DEFAULT_DB,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="NEWSTRACE_TOKEN",
+        help="Bearer token needed by write endpoints (required off loopback).")] = None,
+) -> None:
+    """Serve the web UI and the HTTP API over the store."""
+    from newstrace.web.serve import serve
+
+    code = serve(db, host=host, port=port, token=token, echo=err.print)
+    raise typer.Exit(code)
+
+
+def run() -> None:
+    """Console entry point: an unexpected error is one clear line and exit code 1.
+
+    Set ``NEWSTRACE_DEBUG=1`` for the full traceback.
+    """
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if os.environ.get("NEWSTRACE_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {exc}")
+        sys.exit(EXIT_FAILURE)

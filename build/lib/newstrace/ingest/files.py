@@ -1,0 +1,129 @@
+"""Walk folders, read files within a size limit, decode text robustly."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from charset_normalizer import from_bytes
+
+MB = 1_000_000
+
+
+class ReadError(ValueError):
+    """A file or stream that cannot be read as an article source; the message says why."""
+
+
+def walk(path: Path) -> Iterator[Path]:
+    """Files under ``path`` in a stable order; hidden files and folders are skipped.
+
+    >>> list(walk(Path("/nonexistent")))
+    []
+    """
+    if path.is_file():
+        yield path
+        return
+    if not path.is_dir():
+        return
+    for child in sorted(path.iterdir()):
+        if child.name.startswith("."):
+            continue
+        if child.is_dir():
+            yield from walk(child)
+        elif child.is_file():
+            yield child
+
+
+def too_large(size: int, limit: int) -> str:
+    return f"{size / MB:.1f} MB, over the {limit / MB:g} MB limit"
+
+
+def read_limited(path: Path, limit: int) -> bytes:
+    """The bytes of ``path``; a file over ``limit`` is refused without being read."""
+    size = path.stat().st_size
+    if size > limit:
+        raise ReadError(f"file is {too_large(size, limit)}")
+    return path.read_bytes()
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress gzip ``data`` (all members), refusing output over ``limit``.
+
+    >>> gunzip(gzip.compress(b"hello"), 100)
+    b'hello'
+    """
+    out = bytearray()
+    decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
+    remaining = data
+    while remaining:
+        try:
+            chunk = decompressor.decompress(remaining, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise ReadError(f"corrupt gzip stream: {exc}") from exc
+        out += chunk
+        if len(out) > limit:
+            raise ReadError(f"decompressed size is over the {limit / MB:g} MB limit")
+        if decompressor.unconsumed_tail:
+            remaining = decompressor.unconsumed_tail
+            continue
+        if decompressor.eof:
+            remaining = decompressor.unused_data
+            if remaining.strip(b"\x00"):
+                decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)  # next member
+                continue
+            break
+        raise ReadError(
+            f"truncated gzip stream: ended after {len(out)} bytes of output, before its end marker"
+        )
+    return bytes(out)
+
+
+def open_gzip(path: Path) -> gzip.GzipFile:
+    return gzip.open(path, "rb")  # type: ignore[return-value]
+
+
+def decode_text(data: bytes, declared: str | None = None) -> tuple[str, str | None]:
+    """Decode ``data`` to text; returns the text and a note when the encoding was repaired.
+
+    UTF-8 (with or without BOM) and UTF-16 with a BOM are taken as they are; a
+    declared charset is tried next; a few invalid bytes in otherwise valid UTF-8
+    are replaced (and noted); anything else goes to charset-normalizer, and data
+    it cannot make sense of is refused.
+
+    >>> decode_text("Grüße".encode("utf-8"))
+    ('Grüße', None)
+    >>> decode_text("café".encode("cp1252"))[0]
+    'café'
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[3:]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), None
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    if declared:
+        try:
+            return data.decode(declared), None
+        except (UnicodeDecodeError, LookupError):
+            pass
+    repaired = data.decode("utf-8", errors="replace")
+    bad = repaired.count("\ufffd")
+    valid_multibyte = sum(1 for ch in repaired if ord(ch) > 127 and ch != "\ufffd")
+    if valid_multibyte and bad <= max(3, len(repaired) // 200):
+        # real UTF-8 with a few broken bytes (a bad copy-paste, a cut mid-character)
+        return repaired, f"{bad} invalid UTF-8 byte sequence(s) replaced"
+    if len(data) < 200:
+        # too short for a statistical guess: the commonest legacy encoding of the web
+        try:
+            return data.decode("cp1252"), "decoded as Windows-1252 (too short to detect)"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "decoded as Latin-1 (too short to detect)"
+    best = from_bytes(data).best()
+    if best is None or best.chaos > 0.5:
+        raise ReadError("undecodable text: not UTF-8 and no known encoding fits")
+    return str(best), None

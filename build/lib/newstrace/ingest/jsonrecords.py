@@ -1,0 +1,119 @@
+"""JSON and JSONL article records: one object, an array of objects, or one object a line.
+
+    >>> docs = list(parse_json("a.jsonl", b'{"title": "T", "text": "Body"}\\n'))
+    >>> docs[0].hints["title"], docs[0].content
+    ('T', 'Body')
+
+Field names vary by exporter; the first present of each alias list is used.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from newstrace.records import InputError, RawDocument
+
+TEXT_FIELDS = ("text", "content", "body", "article", "maintext", "full_text", "story")
+HTML_FIELDS = ("html", "raw_html", "content_html", "body_html")
+HINTS = {
+    "title": ("title", "headline"),
+    "url": ("url", "link", "canonical_url", "source_url"),
+    "published": ("published", "date", "pubDate", "publish_date", "published_at",
+                  "date_publish", "datePublished", "publication_date"),
+    "authors": ("authors", "author", "byline", "creator"),
+    "outlet": ("outlet", "source", "site_name", "publisher", "media_name", "domain"),
+    "language": ("language", "lang"),
+}
+CONTAINERS = ("articles", "items", "data", "results", "documents", "docs")
+
+
+def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    for name in names:
+        value = record.get(name)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _outlet(value: Any) -> str | None:
+    if isinstance(value, dict):  # {"name": "CNN", ...}
+        value = value.get("name") or value.get("title")
+    return value if isinstance(value, str) else None
+
+
+def _authors(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [a.get("name", "") if isinstance(a, dict) else str(a) for a in value if a]
+    return []
+
+
+def record_document(source: str, record: Any) -> RawDocument | InputError:
+    """Turn one JSON record into a document, or say why it is not one."""
+    if not isinstance(record, dict):
+        return InputError(source, f"JSON record is a {type(record).__name__}, not an object")
+    text = _first(record, TEXT_FIELDS)
+    html = _first(record, HTML_FIELDS)
+    body, media = (text, "text") if isinstance(text, str) and text.strip() else (html, "html")
+    if not isinstance(body, str) or not body.strip():
+        wanted = "/".join(TEXT_FIELDS[:3] + HTML_FIELDS[:1])
+        return InputError(source, f"JSON record has no article text (no {wanted} field)")
+    hints: dict[str, Any] = {}
+    for key, names in HINTS.items():
+        value = _first(record, names)
+        if key == "authors":
+            value = _authors(value) or None
+        elif key == "outlet":
+            value = _outlet(value)
+        elif value is not None and not isinstance(value, str):
+            value = str(value)
+        if value:
+            hints[key] = value
+    url = hints.pop("url", None)
+    return RawDocument(source=source, content=body, media_type=media, url=url, hints=hints)
+
+
+def parse_json(source: str, data: bytes | str) -> Iterator[RawDocument | InputError]:
+    """Documents from JSON or JSONL ``data``; a malformed line is reported, the rest go on."""
+    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError as exc:
+        first_line = text.lstrip().split("\n", 1)[0]
+        try:
+            json.loads(first_line)
+        except json.JSONDecodeError:  # one JSON document, malformed
+            yield InputError(source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: "
+                                     f"{exc.msg}")
+            return
+        yield from _parse_lines(source, text)  # JSONL: one record a line
+        return
+    if isinstance(whole, dict):
+        inner = next((whole[k] for k in CONTAINERS if isinstance(whole.get(k), list)), None)
+        if inner is not None and _first(whole, TEXT_FIELDS + HTML_FIELDS) is None:
+            whole = inner
+        else:
+            yield record_document(source, whole)
+            return
+    if not isinstance(whole, list):
+        yield InputError(source, f"JSON holds a {type(whole).__name__}, not article records")
+        return
+    for index, record in enumerate(whole):
+        yield record_document(f"{source}#{index}", record)
+
+
+def _parse_lines(source: str, text: str) -> Iterator[RawDocument | InputError]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{source}#L{number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield InputError(where, f"malformed JSON at line {number}: {exc.msg} "
+                                    f"(column {exc.colno})")
+            continue
+        yield record_document(where, record)

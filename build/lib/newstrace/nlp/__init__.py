@@ -1,0 +1,1 @@
+"""Text tools shared by the analysis stages: sentence splitting and multilingual embeddings."""

@@ -1,0 +1,76 @@
+"""Provenance: who cites whom, who reported first, how many independent sources, anomalies.
+
+    >>> from newstrace.provenance import analyze
+    >>> result = analyze(articles, state=None, upstream=upstream)  # doctest: +SKIP
+    >>> claim = result.report["claims"][0]                        # doctest: +SKIP
+    >>> claim["independent_sources"], claim["first_reporter"]["outlet"]  # doctest: +SKIP
+    (2, 'Der Spiegel')
+
+Reads the results of the reuse and claims stages (``upstream``); returns
+``citations``, the claims again with ``origins``, ``first_reporter``, ``chains``
+and ``independent_sources`` added (same ids: they replace the claims stage's
+items in the report), and ``anomalies``. :func:`write_graph_files` exports the
+provenance graph as JSON and GraphML.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from newstrace.provenance.anomalies import (
+    anonymous_origins,
+    date_conflicts,
+    repost_channels,
+    text_artifacts,
+)
+from newstrace.provenance.citations import extract_citations
+from newstrace.provenance.graph import build_graph, claim_provenance, story_graphs, to_graphml
+from newstrace.records import Article
+from newstrace.stages import StageResult
+
+__all__ = ["analyze", "graph_to_json", "write_graph_files"]
+
+
+def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
+            upstream: Mapping[str, StageResult]) -> StageResult:
+    """Citations, claim origins and anomalies of ``articles``."""
+    reuse = upstream["reuse"].report.get("reuse", []) if "reuse" in upstream else []
+    claims_report = upstream["claims"].report if "claims" in upstream else {}
+    claims = claims_report.get("claims", [])
+    entities = claims_report.get("entities", [])
+    by_id = {a.id: a for a in articles}
+    copies = {e["copy"]: e["original"] for e in reuse}
+    citations = extract_citations(articles, claims, entities)
+    augmented = []
+    for claim in claims:
+        if claim.get("kind") == "denial":
+            augmented.append({**claim, "origins": [], "first_reporter": None, "chains": [],
+                              "independent_sources": 0})
+            continue
+        augmented.append({**claim, **claim_provenance(claim, by_id, copies, citations)})
+    anomalies = (date_conflicts(articles) + repost_channels(articles, reuse)
+                 + text_artifacts(articles, entities, reuse) + anonymous_origins(augmented))
+    return StageResult(report={"citations": citations, "claims": augmented,
+                               "anomalies": anomalies})
+
+
+def graph_to_json(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance graph of a report: ``{"nodes", "edges", "stories": {id: subgraph}}``."""
+    graph: dict[str, Any] = build_graph(report.get("articles", []), report.get("reuse", []),
+                                        report.get("citations", []), report.get("claims", []))
+    graph["stories"] = story_graphs(graph, report.get("stories", []))
+    return graph
+
+
+def write_graph_files(report: Mapping[str, Any], out_dir: str | Path) -> list[Path]:
+    """Write ``graph.json`` and ``graph.graphml`` beside the report."""
+    graph = graph_to_json(report)
+    out = Path(out_dir)
+    paths = [out / "graph.json", out / "graph.graphml"]
+    paths[0].write_text(json.dumps(graph, ensure_ascii=False, indent=2), encoding="utf-8")
+    whole = {"nodes": graph["nodes"], "edges": graph["edges"]}
+    paths[1].write_text(to_graphml(whole), encoding="utf-8")
+    return paths

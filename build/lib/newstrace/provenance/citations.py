@@ -1,0 +1,110 @@
+"""Citations: where an article says its information comes from another outlet or document.
+
+Sources, all from the text: the claims stage's attributions whose source is a
+media outlet ("CNN reported on February 24", "German outlet Der Spiegel first
+reported"), a document ("according to a recent Pentagon report"), a think tank
+("the Washington-based think tank ISW says"), or whose cue names the outlet told
+("three sources ... tell CNN", "told CBS News"); credit lines ("(CNN) —"); and
+syndication footers ("The post ... appeared first on X").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from newstrace.records import Article
+from newstrace.stories.temporal import mentions
+
+_FIRST = re.compile(r"\b(first reported|first to report|was first|broke the news|"
+                    r"first revealed|originally reported)\b", re.I)
+_CREDIT = re.compile(r"^\s*\(([A-Z][\w .&’'-]{1,40})\)\s*[—–-]", re.M)
+_FOOTER = re.compile(r"appeared first on\s+(.+?)\.?\s*$", re.I)
+_LEADING = re.compile(r"^(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:outlet|publication|magazine|"
+                      r"newspaper|broadcaster|network|think tank|daily)\s+", re.I)
+
+
+def _published(article: Article) -> date | None:
+    try:
+        return date.fromisoformat(article.published[:10]) if article.published else None
+    except ValueError:
+        return None
+
+
+def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str, Any] | None,
+              sentence: str, claim_id: str | None, entity: str | None) -> dict[str, Any]:
+    found = mentions(sentence, _published(article))
+    key = f"{article.id}:{cited}:{cue}:{(span or {}).get('start')}"
+    return {"id": "cite-" + hashlib.sha1(key.encode()).hexdigest()[:12],
+            "article_id": article.id, "cited": cited, "cited_entity": entity,
+            "cited_kind": kind, "cue": cue,
+            "date": found[0].isoformat() if found else None,
+            "first_report": bool(_FIRST.search(sentence) or _FIRST.search(cue)),
+            "claim_id": claim_id, "span": span}
+
+
+def clean_name(text: str) -> str:
+    """ "The German publication Der Spiegel" -> "Der Spiegel"."""
+    return _LEADING.sub("", text.strip()).strip()
+
+
+def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str, Any]],
+                      entities: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Citation records of every article, in article order."""
+    by_id = {a.id: a for a in articles}
+    entity_by_id = {e["id"]: e for e in entities}
+    media_names = {v["text"].lower(): e for e in entities if e.get("subtype") == "media"
+                   for v in e["variants"]}
+    out: list[dict[str, Any]] = []
+    seen: set[tuple[str, str, int]] = set()
+    for claim in claims:
+        for a in claim.get("attributions", []):
+            article = by_id.get(a.get("article_id") or "")
+            if article is None or not a.get("source"):
+                continue  # no source named: nothing is cited
+            sentence = article.text[max(0, a["source"]["start"] - 200):
+                                    a["content"]["end"] + 50]
+            entity = entity_by_id.get(a.get("source_entity") or "")
+            kind = None
+            cited = clean_name(a["source"]["text"])
+            if a.get("via"):
+                kind, cited = "media", a["via"]
+                entity = media_names.get(cited.lower(), entity)
+            elif a.get("source_type") == "media":
+                kind = "media"
+            elif a.get("source_type") == "document":
+                kind = "document"
+            elif entity and entity.get("subtype") == "think-tank":
+                kind = "organization"
+            if kind is None:
+                continue
+            if kind == "media":
+                match = next((name for name in sorted(media_names, key=len, reverse=True)
+                              if name in cited.lower()), None)
+                if match:
+                    entity = media_names[match]
+                    cited = entity["name"]
+            key = (article.id, cited.lower(), a["cue"]["start"])
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(_citation(article, cited, kind, a["cue"]["text"], a["source"], sentence,
+                                 claim["id"], entity["id"] if entity else None))
+    for article in articles:
+        credit = _CREDIT.search(article.text[:300])
+        if credit and credit.group(1) != article.outlet:
+            span = {"text": credit.group(0).strip(), "start": credit.start(), "end": credit.end()}
+            entity = media_names.get(credit.group(1).lower())
+            out.append(_citation(article, credit.group(1), "media", "credit line", span,
+                                 credit.group(0), None, entity["id"] if entity else None))
+        for piece in article.boilerplate:
+            footer = _FOOTER.search(piece.text)
+            if footer and piece.reason == "syndication-footer":
+                name = footer.group(1).strip()
+                if name != article.outlet:
+                    out.append(_citation(article, name, "media", "appeared first on", None,
+                                         piece.text, None, None))
+    return out

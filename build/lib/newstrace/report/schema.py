@@ -1,0 +1,50 @@
+"""The JSON Schema of ``report.json``, assembled from the base schema and stage fragments.
+
+    >>> schema = report_schema()
+    >>> sorted(schema["$defs"])[:3]
+    ['anomaly', 'article', 'citations']
+
+The base schema (``report.schema.json``) fixes the top level, articles, errors
+and anomalies; each analysis package ships ``schema.json`` mapping the report
+keys it fills to the schema of one item, so the owner of a stage owns its format.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+#: Packages whose ``schema.json`` describes report items, by the keys they fill.
+FRAGMENT_PACKAGES = ("newstrace.reuse", "newstrace.stories", "newstrace.claims",
+                     "newstrace.provenance")
+
+
+def _load(package: str, name: str) -> dict[str, Any]:
+    return json.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
+
+
+@cache
+def report_schema() -> dict[str, Any]:
+    """The full report schema (draft 2020-12)."""
+    schema = _load("newstrace.report", "report.schema.json")
+    defs = schema["$defs"]
+    for package in FRAGMENT_PACKAGES:
+        for key, item_schema in _load(package, "schema.json").items():
+            if key in defs and key != "anomaly":
+                # two packages describing one key: merge their properties (provenance
+                # adds origins to claims); the first one's required list stays.
+                defs[key].setdefault("properties", {}).update(item_schema.get("properties", {}))
+            else:
+                defs[key] = item_schema
+    for key in ("reuse", "stories", "entities", "claims", "citations"):
+        defs.setdefault(key, {"type": "object"})
+    return schema
+
+
+def validate_report(report: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``report`` does not follow the schema."""
+    jsonschema.Draft202012Validator(report_schema()).validate(report)

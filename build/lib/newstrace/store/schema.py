@@ -1,0 +1,67 @@
+"""Tables of the store (SQLAlchemy 2 Core), shared by SQLite and PostgreSQL.
+
+The schema itself is created and upgraded by Alembic migrations
+(``newstrace/store/migrations``); these table objects are what the code queries.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("seq", Integer, nullable=False, index=True),  # ingest order, for stable listings
+    Column("source", Text, nullable=False),
+    Column("url", Text),
+    Column("outlet", Text, index=True),
+    Column("outlet_from", String(32)),
+    Column("title", Text),
+    Column("authors", JSON, nullable=False),
+    Column("published", String(40), index=True),
+    Column("published_from", String(32)),
+    Column("language", String(16)),
+    Column("text", Text, nullable=False),
+    Column("boilerplate", JSON, nullable=False),
+    Column("ingested_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per input part already read: a rerun skips re-cleaning what it has seen.
+sources = Table(
+    "sources",
+    metadata,
+    Column("source", Text, primary_key=True),
+    Column("raw_sha", String(64), nullable=False),
+    Column("article_id", String(32), nullable=False, index=True),
+)
+
+ingest_errors = Table(
+    "ingest_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", Text, nullable=False),
+    Column("stage", String(32), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+# What an analysis stage keeps between runs (an LSH index, open events...).
+stage_state = Table(
+    "stage_state",
+    metadata,
+    Column("stage", String(64), primary_key=True),
+    Column("data", JSON, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The latest analysis results, item by item: report key ("stories", "claims"...) + item id.
+analysis_items = Table(
+    "analysis_items",
+    metadata,
+    Column("kind", String(32), primary_key=True),
+    Column("item_id", String(128), primary_key=True),
+    Column("data", JSON, nullable=False),
+)

@@ -1,0 +1,74 @@
+"""Stories and events: online clustering of coverage, with dates, titles, summaries, timelines.
+
+    >>> from newstrace.stories import analyze
+    >>> result = analyze(articles, state=None, upstream={})  # doctest: +SKIP
+    >>> [e["date"] for e in result.report["stories"][0]["events"]]  # doctest: +SKIP
+    ['2023-02-24']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from newstrace.records import Article
+from newstrace.stages import StageResult
+from newstrace.stories.clusterer import StoryClusterer
+from newstrace.stories.summarize import summary_for, title_for
+
+__all__ = ["StoryClusterer", "analyze"]
+
+
+def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
+            upstream: Mapping[str, StageResult]) -> StageResult:
+    """Add ``articles`` to the persisted events and stories; report those they are in."""
+    clusterer = StoryClusterer.from_state(state)
+    for article in articles:
+        clusterer.add(article)
+    by_id = {a.id: a for a in articles}
+    vectors = {a: f.vector for a, f in clusterer.features.items()}
+    stories = []
+    for story in clusterer.stories.values():
+        events = []
+        for event_id in story.members:
+            event = clusterer.events[event_id]
+            members = [by_id[a] for a in event.members if a in by_id]
+            if not members:
+                continue
+            events.append(_event_item(event.id, event.date, members, clusterer, vectors))
+        if not events:
+            continue
+        members = [by_id[a] for e in events for a in e["article_ids"]]
+        events.sort(key=lambda e: (e["date"] or "9999", e["id"]))
+        stories.append({
+            "id": story.id,
+            "title": title_for(members, vectors) if all(a.id in vectors for a in members)
+            else events[0]["title"],
+            "summary": summary_for(members, clusterer.words),
+            "article_ids": [a.id for a in members],
+            "events": events,
+        })
+    return StageResult(report={"stories": stories}, state=clusterer.to_state(),
+                       records={"event_of": dict(clusterer.event_of)})
+
+
+def _event_item(event_id: str, date: str | None, members: list[Article],
+                clusterer: StoryClusterer, vectors: dict[str, Any]) -> dict[str, Any]:
+    features = clusterer.features
+    timeline = sorted(
+        ({"article_id": a.id, "date": a.published or (features[a.id].date if a.id in features
+                                                     else None),
+          "outlet": a.outlet, "title": a.title} for a in members),
+        key=lambda t: (t["date"] or "9999", t["article_id"]))
+    dated_from = {features[a.id].date_from for a in members if a.id in features}
+    return {
+        "id": event_id,
+        "title": title_for(members, vectors) if all(a.id in vectors for a in members)
+        else (members[0].title or event_id),
+        "summary": summary_for(members, clusterer.words),
+        "date": date,
+        "date_from": "content" if "content" in dated_from else
+        ("published" if "published" in dated_from else None),
+        "article_ids": [a.id for a in members],
+        "timeline": timeline,
+    }

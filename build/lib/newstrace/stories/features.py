@@ -1,0 +1,203 @@
+"""What the clusterer compares: per-field terms, named things, a dense vector, a date.
+
+>>> f = extract(Article(id="a" * 16, source="x", title="China weighs drones for Russia",
+...                     text="Officials in the US said China is considering supplying drones."))
+>>> "china" in f.title and "China" in f.names
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from newstrace.nlp import embeddings
+from newstrace.nlp.sentences import split_sentences
+from newstrace.records import Article
+from newstrace.stories.temporal import event_date
+
+STOPWORDS = set(
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "has",
+        "have",
+        "had",
+        "do",
+        "does",
+        "did",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "there",
+        "they",
+        "them",
+        "he",
+        "she",
+        "his",
+        "her",
+        "we",
+        "our",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "than",
+        "then",
+        "so",
+        "such",
+        "into",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "during",
+        "while",
+        "also",
+        "just",
+        "more",
+        "most",
+        "other",
+        "same",
+        "own",
+        "too",
+        "very",
+        "can",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "said",
+        "says",
+        "say",
+        "told",
+        "tell",
+        "according",
+        "not",
+        "no",
+        "one",
+        "two",
+        "new",
+        "last",
+        "first",
+        "year",
+        "years",
+        "week",
+        "weeks",
+        "day",
+        "days",
+        "time",
+        "like",
+        "up",
+        "out",
+        "if",
+        "all",
+        "any",
+        "some",
+        "many",
+        "much",
+        "now",
+        "get",
+        "got",
+        "could",
+        "us",
+    ]
+)
+BODY_WORDS = 400  # the lead carries the event; the tail wanders
+LEAD_SENTENCES = 4
+_WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][\w’'-]+(?:\s+(?:of\s+|de\s+)?[A-Z][\w’'-]+)*)")
+
+
+@dataclass(slots=True)
+class Features:
+    article_id: str
+    title: Counter[str]
+    body: Counter[str]
+    names: Counter[str]
+    vector: np.ndarray
+    date: str | None
+    date_from: str | None
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased content words, crudely stemmed (plural s)."""
+    out = []
+    for word in _WORD.findall(text.lower()):
+        if word in STOPWORDS or len(word) < 3:
+            continue
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        out.append(word)
+    return out
+
+
+def names(text: str) -> list[str]:
+    """Capitalised word sequences not opening a sentence: people, places, organisations."""
+    found = []
+    for line in text.splitlines():
+        for m in _NAME.finditer(line):
+            name = m.group(1)
+            if name.lower() not in STOPWORDS:
+                found.append(name)
+    return found
+
+
+def extract(article: Article) -> Features:
+    title = article.title or ""
+    body_words = article.text.split()[:BODY_WORDS]
+    body = " ".join(body_words)
+    lead = split_sentences(article.text)[:LEAD_SENTENCES]
+    vector = embeddings.mean_vector(embeddings.encode(([title] if title else []) + lead))
+    date, date_from = event_date(article.text, article.published)
+    return Features(
+        article.id,
+        Counter(terms(title)),
+        Counter(terms(body)),
+        Counter(names(title + "\n" + body)),
+        vector,
+        date,
+        date_from,
+    )

@@ -1,0 +1,121 @@
+"""When did it happen? Dates from the content, resolved against the publication date.
+
+>>> from datetime import date
+>>> mentions("Russia asked China for help on Monday, U.S. officials said.", date(2023, 1, 30))
+[datetime.date(2023, 1, 30)]
+>>> mentions("In its February 24 assessment, the think tank said...", date(2023, 3, 1))
+[datetime.date(2023, 2, 24)]
+>>> mentions("The deal was signed on 12 March 2022.", None)
+[datetime.date(2022, 3, 12)]
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date, timedelta
+
+MONTHS = {name: n for n, names in enumerate(
+    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+     ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+     ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+     ("december", "dec")], start=1) for name in names}
+WEEKDAYS = {d: n for n, d in enumerate(
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])}
+_MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
+         r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+((?:19|20)\d\d))?\b", re.I)
+_DMY = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?:,?\s+((?:19|20)\d\d))?\b",
+                  re.I)
+_ISO = re.compile(r"\b((?:19|20)\d\d)-(\d\d)-(\d\d)\b")
+_WEEKDAY = re.compile(r"\b(?:on|last|this|since|early|late)\s+(monday|tuesday|wednesday|"
+                      r"thursday|friday|saturday|sunday)\b", re.I)
+_RELATIVE = {"yesterday": -1, "today": 0, "last week": -7, "earlier this week": -3,
+             "this week": -2, "last month": -30}
+#: "this week" names a span, not a day: it counts half when dates are voted on.
+_VAGUE = {"last week", "earlier this week", "this week", "last month"}
+
+
+def _safe(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _year_for(month: int, day: int, reference: date | None) -> int | None:
+    """A date without a year lies within the year before the reference (news reports back)."""
+    if reference is None:
+        return None
+    candidate = _safe(reference.year, month, day)
+    if candidate and candidate > reference + timedelta(days=31):
+        return reference.year - 1
+    return reference.year
+
+
+def mentions(text: str, reference: date | None) -> list[date]:
+    """Dates the text talks about, in order of appearance."""
+    return [d for d, _ in weighted_mentions(text, reference)]
+
+
+def weighted_mentions(text: str, reference: date | None) -> list[tuple[date, float]]:
+    """Dates the text talks about with a weight (1 for a day, 0.5 for a vague span)."""
+    found: list[tuple[int, date, float]] = []
+    for m in _ISO.finditer(text):
+        d = _safe(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        if d:
+            found.append((m.start(), d, 1.0))
+    for pattern, month_group, day_group in ((_MDY, 1, 2), (_DMY, 2, 1)):
+        for m in pattern.finditer(text):
+            month = MONTHS.get(m.group(month_group).lower().rstrip("."))
+            day = int(m.group(day_group))
+            if month is None or not 1 <= day <= 31:
+                continue
+            if month == 5 and pattern is _MDY and not m.group(3) and m.group(1).islower():
+                continue  # "may 3" is more often a verb than a month
+            year = int(m.group(3)) if m.group(3) else _year_for(month, day, reference)
+            if year and (d := _safe(year, month, day)):
+                found.append((m.start(), d, 1.0))
+    if reference is not None:
+        for m in _WEEKDAY.finditer(text):
+            back = (reference.weekday() - WEEKDAYS[m.group(1).lower()]) % 7
+            found.append((m.start(), reference - timedelta(days=back), 1.0))
+        lower = text.lower()
+        for phrase, offset in _RELATIVE.items():
+            for m in re.finditer(rf"\b{phrase}\b", lower):
+                weight = 0.5 if phrase in _VAGUE else 1.0
+                found.append((m.start(), reference + timedelta(days=offset), weight))
+    return [(d, w) for _, d, w in sorted(found, key=lambda x: x[0])]
+
+
+def event_date(text: str, published: str | None) -> tuple[str | None, str | None]:
+    """The article's event date (ISO) and where it came from: ``content`` or ``published``.
+
+    The most frequent date the content mentions, ties going to the earliest
+    mention; the publication date when the content names none.
+    """
+    reference = _parse_iso(published)
+    weighted = weighted_mentions(text, reference)
+    if reference:
+        # a report can look back, not forward: drop dates after publication
+        weighted = [(d, w) for d, w in weighted if d <= reference + timedelta(days=1)]
+    if weighted:
+        votes: Counter[date] = Counter()
+        first_seen: dict[date, int] = {}
+        for position, (d, w) in enumerate(weighted):
+            votes[d] += w
+            first_seen.setdefault(d, position)
+        best = max(votes, key=lambda d: (votes[d], -first_seen[d]))
+        return best.isoformat(), "content"
+    if reference:
+        return reference.isoformat(), "published"
+    return None, None
+
+
+def _parse_iso(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
