@@ -65,7 +65,7 @@ class RememberedAttributes:
     an article's ~120 ms parse become ~12 ms while the memory is cold, ~2 ms once warm.
     """
 
-    MAX_REMEMBERED = 500_000
+    MAX_REMEMBERED = 200_000  # per table: tens of MB at most in a long-running server
     _BEFORE = ("gon", "got", "let")  # the first words of two-token rules
     _AFTER = ("na", "on", "all", "n't", "nt")  # the second words
 

@@ -55,7 +55,7 @@ class WordCachedTokenizer:
     lookup instead of a Viterbi pass in Python (tested against the plain tokenizer).
     """
 
-    MAX_WORDS = 1_000_000
+    MAX_WORDS = 300_000  # ~50 MB at most; a news vocabulary fits
 
     def __init__(self, inner: Any) -> None:
         self.inner = inner
