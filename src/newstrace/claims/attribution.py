@@ -17,6 +17,7 @@ Rules over the dependency parse, after PARC/PolNeAR's definitions:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -311,17 +312,27 @@ def attributions_from_parse(
     """
     tagged = attributions_from_tags(text, paragraphs, article_id)
     ruled = attributions_by_rules(text, paragraphs, article_id)
+    # which rule's cue covers each character (the first rule's, where two do)
+    rule_at = [-1] * len(text)
+    for k, r in enumerate(ruled):
+        for c in range(r.cue.start, r.cue.end):
+            if rule_at[c] < 0:
+                rule_at[c] = k
     for a in tagged:
-        same = next((r for r in ruled if _overlap(r.cue, a.cue)), None)
-        if same is None:
+        covering = [k for k in rule_at[a.cue.start : a.cue.end] if k >= 0]
+        if not covering:
             continue
+        same = ruled[min(covering)]
         if a.source is None and same.source and not _overlap(same.source, a.content):
             a.source, a.source_type, a.source_role = (same.source, same.source_type,
                                                       same.source_role)
         a.via = a.via or same.via
-    taken = [s for a in tagged
-             for s in (a.source, a.cue, a.content, *a.extra.get("content_parts", ())) if s]
-    extra = [r for r in ruled if not any(_overlap(r.cue, s) for s in taken)]
+    taken = bytearray(len(text))  # characters inside any of the tagger's spans
+    for a in tagged:
+        for s in (a.source, a.cue, a.content, *a.extra.get("content_parts", ())):
+            if s:
+                taken[s.start : s.end] = b"\x01" * (s.end - s.start)
+    extra = [r for r in ruled if not any(taken[r.cue.start : r.cue.end])]
     return sorted(tagged + extra, key=lambda a: a.cue.start)
 
 
@@ -494,18 +505,49 @@ def _tagged(doc: Any) -> list[tuple[str, list[Any]]]:
     return [(role, list(doc[start:end])) for role, start, end in tag_spans(doc)]
 
 
-def _nearest(cues: list[list[Any]], piece: list[Any], same_sentence: bool) -> int | None:
-    """The cue a source or content piece belongs to: the nearest, in its sentence first."""
-    best, best_key = None, None
-    sent = piece[0].sent.start
-    for n, cue in enumerate(cues):
-        if same_sentence and cue[0].sent.start != sent:
-            continue
-        distance = cue[0].i - piece[-1].i if cue[0].i > piece[-1].i else piece[0].i - cue[-1].i
-        key = (cue[0].sent.start != sent, distance)
-        if best_key is None or key < best_key:
-            best, best_key = n, key
-    return best
+class _Cues:
+    """A paragraph's tagged cues, for finding the one a source or content piece belongs to
+    without walking every cue for every piece (a transcript can hold thousands)."""
+
+    def __init__(self, cues: list[list[Any]], sentence_of: list[int]) -> None:
+        self.starts = [cue[0].i for cue in cues]
+        self.ends = [cue[-1].i for cue in cues]
+        self.sentence_of = sentence_of
+        self.in_sentence: dict[int, list[int]] = {}
+        for n, start in enumerate(self.starts):
+            self.in_sentence.setdefault(sentence_of[start], []).append(n)
+
+    def _distance(self, n: int, first: int, last: int) -> int:
+        return self.starts[n] - last if self.starts[n] > last else first - self.ends[n]
+
+    def nearest(self, piece: list[Any], same_sentence: bool) -> int | None:
+        """The nearest cue in the piece's sentence; failing that (unless ``same_sentence``),
+        the nearest in the paragraph. On a tie, the earlier cue."""
+        first, last = piece[0].i, piece[-1].i
+        mine = self.in_sentence.get(self.sentence_of[first])
+        if mine:
+            return min(mine, key=lambda n: (self._distance(n, first, last), n))
+        if same_sentence or not self.starts:
+            return None
+        right = bisect.bisect_right(self.starts, last)  # cues never overlap a piece
+        near = [n for n in (right - 1, right) if 0 <= n < len(self.starts)]
+        return min(near, key=lambda n: (self._distance(n, first, last), n))
+
+
+def _sentence_starts(doc: Any) -> list[int]:
+    """The index of the first token of each token's sentence."""
+    out = [0] * len(doc)
+    for sent in doc.sents:
+        out[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
+    return out
+
+
+def _nearest_source(sources: list[list[Any]], cue: list[Any], sentence_of: list[int]
+                    ) -> list[Any]:
+    """The source piece nearest a cue, in the cue's sentence first; the earlier on a tie."""
+    at = cue[0].i
+    return min(sources, key=lambda p: (sentence_of[p[0].i] != sentence_of[at],
+                                       abs(p[0].i - at)))
 
 
 def attributions_from_tags(
@@ -515,24 +557,28 @@ def attributions_from_tags(
 
     Each cue gathers the sources and content pieces nearest to it (a source in its own
     sentence; a content piece anywhere in the paragraph, or in a following paragraph
-    that has no cue of its own: "He said:" and the quotation below it). A cue without a
-    source or without content is not an attribution the report can use, and is dropped.
+    that has no cue of its own: "He said:" and the quotation below it). A cue with no
+    source nearby shares the nearest one ("he said X and added Y"); a cue without any
+    source in its paragraph keeps none (``source`` None, ``source_type`` "unstated"); a
+    cue without content is dropped.
     """
     found: list[Attribution] = []
-    last: tuple[int, list[list[Any]], int] | None = None  # (offset, content pieces, index)
+    last: int | None = None  # the index in ``found`` of the previous attribution
     for paragraph in paragraphs:
         offset = paragraph.offset
         tagged = _tagged(paragraph.doc)
+        if not tagged:
+            continue
+        sentence_of = _sentence_starts(paragraph.doc)
         cues = [tokens for role, tokens in tagged if role == "Cue"]
+        index = _Cues(cues, sentence_of)
         sources: list[list[list[Any]]] = [[] for _ in cues]
         contents: list[list[list[Any]]] = [[] for _ in cues]
         orphans: list[list[Any]] = []
         for role, tokens in tagged:
             if role == "Cue":
                 continue
-            n = _nearest(cues, tokens, same_sentence=role == "Source")
-            if n is None and role == "Source":
-                n = _nearest(cues, tokens, same_sentence=False)
+            n = index.nearest(tokens, same_sentence=False)
             if n is not None:
                 (sources if role == "Source" else contents)[n].append(tokens)
             elif role == "Content":
@@ -541,14 +587,13 @@ def attributions_from_tags(
         for n, cue in enumerate(cues):
             if not sources[n] and all_sources:
                 # "he said X and added Y": the second cue shares the first one's source
-                sources[n] = [min(all_sources, key=lambda p: (
-                    p[0].sent.start != cue[0].sent.start, abs(p[0].i - cue[0].i)))]
-        if not cues and orphans and last is not None and found:
+                sources[n] = [_nearest_source(all_sources, cue, sentence_of)]
+        if not cues and orphans and last is not None:
             # a quotation continuing the previous paragraph's attribution
             for tokens in orphans:
                 piece = _span(tokens, offset, text)
                 if piece:
-                    found[last[2]].extra.setdefault("content_parts", []).append(piece)
+                    found[last].extra.setdefault("content_parts", []).append(piece)
             continue
         for cue_tokens, source_pieces, content_pieces in zip(cues, sources, contents,
                                                              strict=True):
@@ -556,9 +601,13 @@ def attributions_from_tags(
                                        content_pieces)
             if attribution is not None:
                 attribution.article_id = article_id
-                attribution.sentence = _span(list(cue_tokens[0].sent), offset, text)
+                sent = sentence_of[cue_tokens[0].i]
+                end = sent + 1
+                while end < len(sentence_of) and sentence_of[end] == sent:
+                    end += 1
+                attribution.sentence = _span(list(paragraph.doc[sent:end]), offset, text)
                 found.append(attribution)
-                last = (offset, content_pieces, len(found) - 1)
+                last = len(found) - 1
     return found
 
 
