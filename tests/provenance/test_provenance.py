@@ -43,6 +43,8 @@ def test_citations(items: dict, seeds: dict[str, Article]) -> None:
     cnn_004 = next(c for c in items["citations"] if c["article_id"] == seeds["004"].id
                    and c["cited"] == "CNN")
     assert cnn_004["cue"].startswith("reported") and cnn_004["claim_id"]  # "... on February 24"
+    # 004 is undated: the year comes from the dated articles carrying the claim (000)
+    assert cnn_004["date"] == "2023-02-24"
 
 
 def test_drone_claim_origin_and_independent_sources(items: dict,

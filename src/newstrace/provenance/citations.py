@@ -35,8 +35,11 @@ def _published(article: Article) -> date | None:
 
 
 def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str, Any] | None,
-              sentence: str, claim_id: str | None, entity: str | None) -> dict[str, Any]:
-    found = mentions(sentence, _published(article))
+              sentence: str, claim_id: str | None, entity: str | None,
+              reference: date | None = None) -> dict[str, Any]:
+    # a date without a year ("reported on February 24") takes it from the article's own
+    # date or, for an undated article, from the latest dated article carrying the claim
+    found = mentions(sentence, _published(article) or reference)
     key = f"{article.id}:{cited}:{cue}:{(span or {}).get('start')}"
     return {"id": "cite-" + hashlib.sha1(key.encode()).hexdigest()[:12],
             "article_id": article.id, "cited": cited, "cited_entity": entity,
@@ -61,6 +64,9 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str, int]] = set()
     for claim in claims:
+        dated = [d for i in claim.get("article_ids", []) if i in by_id
+                 and (d := _published(by_id[i])) is not None]
+        reference = max(dated, default=None)
         for a in claim.get("attributions", []):
             article = by_id.get(a.get("article_id") or "")
             if article is None or not a.get("source"):
@@ -92,7 +98,7 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
                 continue
             seen.add(key)
             out.append(_citation(article, cited, kind, a["cue"]["text"], a["source"], sentence,
-                                 claim["id"], entity["id"] if entity else None))
+                                 claim["id"], entity["id"] if entity else None, reference))
     for article in articles:
         credit = _CREDIT.search(article.text[:300])
         if credit and credit.group(1) != article.outlet:
