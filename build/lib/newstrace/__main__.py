@@ -1,4 +1,0 @@
-from newstrace.cli import run
-
-if __name__ == "__main__":  # not when a worker process re-imports the main module
-    run()

@@ -1,1 +1,0 @@
-"""Text tools shared by the analysis stages: sentence splitting and multilingual embeddings."""
