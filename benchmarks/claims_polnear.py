@@ -25,24 +25,18 @@ from pathlib import Path
 
 from newstrace.claims.attribution import attributions_from_parse
 from newstrace.claims.parsing import parse_many
+from newstrace.claims.tagger import ROLES
+from newstrace.claims.training import brat_spans, labelled_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear"
-ROLES = ("Source", "Cue", "Content")
+
 Spans = dict[str, list[tuple[int, int]]]
 
 
 def gold_spans(ann: Path) -> Spans:
     spans: Spans = defaultdict(list)
-    for line in ann.read_text().splitlines():
-        if not line.startswith("T"):
-            continue
-        _, meta, *_ = line.split("\t")
-        role, ranges = meta.split(" ", 1)
-        if role not in ROLES:
-            continue
-        for piece in ranges.split(";"):
-            start, end = piece.split()
-            spans[role].append((int(start), int(end)))
+    for role, _, start, end in brat_spans(ann):
+        spans[role].append((start, end))
     return spans
 
 
@@ -107,16 +101,12 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    texts = sorted((DATA / args.split / "text").glob("*.txt"))[: args.limit]
+    # annotation files carry the annotator's id; a doubly annotated text uses the first
+    texts = list(labelled_texts(DATA / args.split, args.limit))
     counts = {sys: defaultdict(lambda: [0, 0, 0]) for sys in ("newstrace", "textacy")}
-    raw = [t.read_text() for t in texts]
-    parsed = parse_many(raw)
-    for path, text, paragraphs in zip(texts, raw, parsed, strict=True):
-        # annotation files carry the annotator's id; a doubly annotated text uses the first
-        annotations = sorted((DATA / args.split / "attributions").glob(path.stem + "_*.ann"))
-        if not annotations:
-            continue
-        gold = gold_spans(annotations[0])
+    parsed = parse_many([text for text, _ in texts])
+    for (text, annotation), paragraphs in zip(texts, parsed, strict=True):
+        gold = gold_spans(annotation)
         for system, pred in (("newstrace", ours(text, paragraphs)),
                              ("textacy", textacy_spans(text, paragraphs))):
             for role in ROLES:

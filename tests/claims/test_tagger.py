@@ -101,22 +101,23 @@ def test_training_refuses_the_dev_split(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_pieces_go_to_the_nearest_cue_in_their_sentence_first() -> None:
-    from newstrace.claims.attribution import _Cues, _sentence_starts
+    from newstrace.claims.attribution import _Cues, _sentences
 
     doc = parse_many(["Officials said one thing. Later the mayor told us more and the aide "
                       "added a detail."])[0][0].doc
     words = [t.text for t in doc]
     said, told, added = words.index("said"), words.index("told"), words.index("added")
-    cues = _Cues([[doc[said]], [doc[told]], [doc[added]]], _sentence_starts(doc))
+    sentence_of = _sentences(doc)[0]
+    cues = _Cues([[doc[said]], [doc[told]], [doc[added]]], sentence_of)
     mayor = [doc[words.index("mayor")]]
     detail = [doc[words.index("detail")]]
     officials = [doc[0]]
-    assert cues.nearest(mayor, same_sentence=True) == 1
-    assert cues.nearest(detail, same_sentence=True) == 2
-    assert cues.nearest(officials, same_sentence=True) == 0
-    lone = _Cues([[doc[said]]], _sentence_starts(doc))
-    assert lone.nearest(detail, same_sentence=True) is None  # no cue in its sentence
-    assert lone.nearest(detail, same_sentence=False) == 0
+    assert cues.nearest(mayor) == 1
+    assert cues.nearest(detail) == 2
+    assert cues.nearest(officials) == 0
+    lone = _Cues([[doc[said]]], sentence_of)
+    assert lone.nearest(detail) == 0  # no cue in its sentence: the nearest in the paragraph
+    assert _Cues([], sentence_of).nearest(detail) is None
 
 
 def test_a_long_transcript_paragraph_keeps_every_attribution() -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from newstrace.claims.entities import _MEDIA_RE, MEDIA
 from newstrace.claims.parsing import Paragraph, parse_many
+from newstrace.claims.tagger import tag_spans
 
 SPEECH = {
     "say",
@@ -500,8 +501,6 @@ def attributions_in(text: str, article_id: str | None = None) -> list[Attributio
 
 
 def _tagged(doc: Any) -> list[tuple[str, list[Any]]]:
-    from newstrace.claims.tagger import tag_spans
-
     return [(role, list(doc[start:end])) for role, start, end in tag_spans(doc)]
 
 
@@ -520,26 +519,28 @@ class _Cues:
     def _distance(self, n: int, first: int, last: int) -> int:
         return self.starts[n] - last if self.starts[n] > last else first - self.ends[n]
 
-    def nearest(self, piece: list[Any], same_sentence: bool) -> int | None:
-        """The nearest cue in the piece's sentence; failing that (unless ``same_sentence``),
-        the nearest in the paragraph. On a tie, the earlier cue."""
+    def nearest(self, piece: list[Any]) -> int | None:
+        """The nearest cue in the piece's sentence; failing that, the nearest in the
+        paragraph; None in a paragraph without cues. On a tie, the earlier cue."""
         first, last = piece[0].i, piece[-1].i
         mine = self.in_sentence.get(self.sentence_of[first])
         if mine:
             return min(mine, key=lambda n: (self._distance(n, first, last), n))
-        if same_sentence or not self.starts:
+        if not self.starts:
             return None
         right = bisect.bisect_right(self.starts, last)  # cues never overlap a piece
         near = [n for n in (right - 1, right) if 0 <= n < len(self.starts)]
         return min(near, key=lambda n: (self._distance(n, first, last), n))
 
 
-def _sentence_starts(doc: Any) -> list[int]:
-    """The index of the first token of each token's sentence."""
-    out = [0] * len(doc)
+def _sentences(doc: Any) -> tuple[list[int], dict[int, Any]]:
+    """The index of the first token of each token's sentence, and the sentences by it."""
+    starts = [0] * len(doc)
+    by_start = {}
     for sent in doc.sents:
-        out[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
-    return out
+        starts[sent.start : sent.end] = [sent.start] * (sent.end - sent.start)
+        by_start[sent.start] = sent
+    return starts, by_start
 
 
 def _nearest_source(sources: list[list[Any]], cue: list[Any], sentence_of: list[int]
@@ -569,7 +570,7 @@ def attributions_from_tags(
         tagged = _tagged(paragraph.doc)
         if not tagged:
             continue
-        sentence_of = _sentence_starts(paragraph.doc)
+        sentence_of, sentence_at = _sentences(paragraph.doc)
         cues = [tokens for role, tokens in tagged if role == "Cue"]
         index = _Cues(cues, sentence_of)
         sources: list[list[list[Any]]] = [[] for _ in cues]
@@ -578,7 +579,7 @@ def attributions_from_tags(
         for role, tokens in tagged:
             if role == "Cue":
                 continue
-            n = index.nearest(tokens, same_sentence=False)
+            n = index.nearest(tokens)
             if n is not None:
                 (sources if role == "Source" else contents)[n].append(tokens)
             elif role == "Content":
@@ -601,11 +602,8 @@ def attributions_from_tags(
                                        content_pieces)
             if attribution is not None:
                 attribution.article_id = article_id
-                sent = sentence_of[cue_tokens[0].i]
-                end = sent + 1
-                while end < len(sentence_of) and sentence_of[end] == sent:
-                    end += 1
-                attribution.sentence = _span(list(paragraph.doc[sent:end]), offset, text)
+                sentence = sentence_at[sentence_of[cue_tokens[0].i]]
+                attribution.sentence = _span(list(sentence), offset, text)
                 found.append(attribution)
                 last = len(found) - 1
     return found

@@ -200,11 +200,19 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     position = {id(a): i for i, a in enumerate(attributions)}
     denials.sort(key=lambda d: position[id(d[0].attributions[0])])
     if claims and denials:
-        # every member of every claim in one matrix; a claim's score is its best member's
-        sizes = [len(c.vectors) for c in claims]
-        all_members = np.vstack([v for c in claims for v in c.vectors])
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    for denial, sentence_vector in denials if claims else []:
+        _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials])
+    return claims + [d for d, _ in denials]
+
+
+def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
+                  sentence_vectors: list[np.ndarray]) -> None:
+    """Tie each denial to the claim it denies: the claim with the member closest to the
+    denial's sentence (a little closer when the claim names the denier's side)."""
+    # every member of every claim in one matrix; a claim's score is its best member's
+    sizes = [len(c.vectors) for c in claims]
+    all_members = np.vstack([v for c in claims for v in c.vectors])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    for denial, sentence_vector in zip(denials, sentence_vectors, strict=True):
         subject = _subject(denial.attributions[0].content.text)
         best = np.maximum.reduceat(all_members @ sentence_vector, starts)
         if subject:
@@ -220,7 +228,6 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
             "article_id": attribution.article_id, "stance": "denies",
             "evidence": (attribution.sentence or attribution.content).to_dict(),
             "by": attribution.source.text if attribution.source else None})
-    return claims + [d for d, _ in denials]
 
 
 def _subject(content: str) -> str | None:

@@ -74,11 +74,9 @@ class RememberedAttributes:
 
         self.ruler, self.lemmatizer, self.vocab = ruler, lemmatizer, vocab
         strings = vocab.strings
-        self.before = {strings.add(w) for w in self._BEFORE}
-        self.after = {strings.add(w) for w in self._AFTER}
         self.expl = strings.add("expl")
-        self.before_array = np.array(sorted(self.before), dtype=np.uint64)
-        self.after_array = np.array(sorted(self.after), dtype=np.uint64)
+        self.before = np.array(sorted(strings.add(w) for w in self._BEFORE), dtype=np.uint64)
+        self.after = np.array(sorted(strings.add(w) for w in self._AFTER), dtype=np.uint64)
         self.known: dict[tuple[int, ...], tuple[int, int, int]] = {}  # full context -> output
         words: set[str] = set()
         self.word_patterns: list[re.Pattern[str]] = []
@@ -106,20 +104,6 @@ class RememberedAttributes:
             self.ruled_word[lower] = known
         return known
 
-    def _contexts(self, rows: list[list[int]]) -> list[tuple[int, ...]]:
-        before, after, expl, word = self.before, self.after, self.expl, self._word
-        contexts = []
-        last = len(rows) - 1
-        for i, (_, tag, dep, lower) in enumerate(rows):
-            prev = 0
-            if i:
-                previous = rows[i - 1]
-                prev = previous[3] if previous[3] in before else (
-                    1 if previous[2] == expl else 0)
-            nxt = rows[i + 1][3] if i < last and rows[i + 1][3] in after else 0
-            contexts.append((tag, dep, word(lower), prev, nxt))
-        return contexts
-
     def __call__(self, doc: Any) -> Any:
         import numpy as np
         from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
@@ -128,20 +112,27 @@ class RememberedAttributes:
         if n == 0:
             return doc
         array = doc.to_array([ORTH, TAG, DEP, LOWER, IS_SPACE])
-        # the fast path: every token's (word, tag, label, neighbours) seen before
-        orth, tag, dep, lower = array[:, 0], array[:, 1], array[:, 2], array[:, 3]
+        # a token's neighbours as the two-token rules read them: the previous word if it
+        # opens such a rule (else 1 after an "expl" label), the next word if it closes one
+        dep, lower = array[:, 2], array[:, 3]
         prev = np.zeros(n, dtype=np.uint64)
-        prev[1:] = np.where(np.isin(lower[:-1], self.before_array), lower[:-1],
+        prev[1:] = np.where(np.isin(lower[:-1], self.before), lower[:-1],
                             (dep[:-1] == self.expl).astype(np.uint64))
         nxt = np.zeros(n, dtype=np.uint64)
-        nxt[:-1] = np.where(np.isin(lower[1:], self.after_array), lower[1:], 0)
-        keys = list(zip(orth.tolist(), tag.tolist(), dep.tolist(), prev.tolist(),
-                        nxt.tolist(), strict=True))
+        nxt[:-1] = np.where(np.isin(lower[1:], self.after), lower[1:], 0)
+        neighbours = list(zip(prev.tolist(), nxt.tolist(), strict=True))
+        # the fast path: every token's (word, tag, label, neighbours) seen before
+        rows = array[:, :4].tolist()
+        keys = [(o, t, d, *around) for (o, t, d, _), around in zip(rows, neighbours,
+                                                                    strict=True)]
         known = self.known
         values = [known.get(k) for k in keys]
         spaces = np.flatnonzero(array[:, 4]).tolist()
         if None in values:
-            values = self._slow(doc, array[:, :4].tolist())
+            # the ruler's context: tag, label, the word where a rule names it, neighbours
+            contexts = [(t, d, self._word(w), *around)
+                        for (_, t, d, w), around in zip(rows, neighbours, strict=True)]
+            values = self._slow(doc, rows, contexts)
             if len(known) > self.MAX_REMEMBERED:
                 known.clear()
             known.update(zip(keys, values, strict=True))
@@ -153,12 +144,12 @@ class RememberedAttributes:
                 token.dep_ = "dep"
         return doc
 
-    def _slow(self, doc: Any, rows: list[list[int]]) -> list[tuple[int, int, int]]:
+    def _slow(self, doc: Any, rows: list[list[int]], contexts: list[tuple[int, ...]]
+              ) -> list[tuple[int, int, int]]:
         """(part of speech, morphology, lemma) of every token, remembered by ruler context."""
         import numpy as np
         from spacy.attrs import LEMMA, MORPH, POS
 
-        contexts = self._contexts(rows)
         ruled = self.ruled
         values = [ruled.get(c) for c in contexts]
         if None in values:

@@ -23,21 +23,30 @@ from newstrace.claims.tagger import MODEL, ROLES, paragraph_features
 Sequence = tuple[list[list[str]], list[str]]
 
 
-def gold_roles(ann: Path, length: int) -> list[tuple[str, int] | None]:
-    """For each character of a text: (role, span number) of the gold span covering it."""
-    chars: list[tuple[str, int] | None] = [None] * length
+def brat_spans(ann: Path) -> list[tuple[str, int, int, int]]:
+    """(role, span number, start, end) of every Source, Cue and Content piece of a brat
+    file; a discontinuous span gives one piece per range, with the same number. Lines
+    that are not well-formed ``T`` lines are skipped."""
+    pieces = []
     for number, line in enumerate(ann.read_text(encoding="utf-8").splitlines()):
         fields = line.split("\t")
         if not line.startswith("T") or len(fields) < 2:
             continue
-        meta = fields[1]
-        role, ranges = meta.split(" ", 1)
+        role, ranges = fields[1].split(" ", 1)
         if role not in ROLES:
             continue
         for piece in ranges.split(";"):
             start, end = (int(x) for x in piece.split())
-            for c in range(start, min(end, length)):
-                chars[c] = (role, number)
+            pieces.append((role, number, start, end))
+    return pieces
+
+
+def gold_roles(ann: Path, length: int) -> list[tuple[str, int] | None]:
+    """For each character of a text: (role, span number) of the gold span covering it."""
+    chars: list[tuple[str, int] | None] = [None] * length
+    for role, number, start, end in brat_spans(ann):
+        for c in range(start, min(end, length)):
+            chars[c] = (role, number)
     return chars
 
 
