@@ -1,6 +1,6 @@
 """Attribution span quality on PolNeAR dev, beside textacy's quotation extractor.
 
-    python benchmarks/claims_polnear.py [--split dev] [--limit N]
+    python benchmarks/claims_polnear.py [--split dev] [--limit N] [--skip N]
 
 Gold: PolNeAR brat files (``T`` lines: Source, Cue, Content spans; discontinuous
 spans are split into their pieces). For each role, precision, recall and F1 of
@@ -12,8 +12,9 @@ text names one), cue and content pieces (``content_parts`` when the text interru
 the content); a span shared by two attributions ("he said X and added Y") counts once.
 Baseline in the same run: ``textacy.extract.triples.direct_quotations`` (speaker,
 cue, content) on the same spaCy model. newstrace's tagger is trained on the train
-split only (``python -m newstrace.claims.training``); ``--split train --limit N``
-is for looking at errors, not for figures.
+split only (``python -m newstrace.claims.training attributions``); ``--split train --skip 700``
+scores a model trained with ``--limit 700`` on the rest of the train split (how its
+settings were chosen), and ``--split train --limit N`` is for looking at errors.
 """
 
 from __future__ import annotations
@@ -100,9 +101,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--split", default="dev")
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--skip", type=int, default=0, help="leave out the first N texts")
     args = parser.parse_args()
     # annotation files carry the annotator's id; a doubly annotated text uses the first
-    texts = list(labelled_texts(DATA / args.split, args.limit))
+    texts = list(labelled_texts(DATA / args.split, args.limit))[args.skip :]
     counts = {sys: defaultdict(lambda: [0, 0, 0]) for sys in ("newstrace", "textacy")}
     parsed = parse_many([text for text, _ in texts])
     for (text, annotation), paragraphs in zip(texts, parsed, strict=True):

@@ -30,6 +30,12 @@ R = TypeVar("R")
 #: Processes that share a large job, this one included.
 PROCESSES = max(1, int(os.environ.get("NEWSTRACE_PROCESSES", str(min(2, os.cpu_count() or 1)))))
 
+#: BLAS threads a process uses for matrix products (the sentence encoder, spaCy's layers).
+#: More than one a process on a 2-core machine made every product spin-wait (the encoder:
+#: 25 sentences/s against 273 with one thread), and one a process leaves the other cores
+#: to the helpers. ``NEWSTRACE_BLAS_THREADS`` changes it.
+BLAS_THREADS = max(1, int(os.environ.get("NEWSTRACE_BLAS_THREADS", "1")))
+
 _pools: dict[str, Any] = {}
 _lock = threading.Lock()
 

@@ -113,3 +113,35 @@ def test_close_names_of_different_people_stay_apart() -> None:
     assert names == ["Jane Smyth", "John Smith", "Wang", "Wang Wenbin", "Wang Yi"]
     assert [m.text for m in find_mentions("Der Spiegel said ZT-180 drones flew.")] == [
         "Der Spiegel", "ZT-180"]
+
+
+def test_a_tie_goes_to_the_first_member_whatever_the_last_bits() -> None:
+    import numpy as np
+
+    from newstrace.claims.attribution import Attribution, Span
+    from newstrace.claims.claims import Claim
+
+    def said(text: str) -> Attribution:
+        return Attribution(Span("He", 0, 2), Span("said", 3, 7), Span(text, 8, 8 + len(text)),
+                           "indirect", "named")
+
+    rng = np.random.default_rng(0)
+    for _ in range(50):  # both members of a two-member claim are equally close to its centre
+        v = rng.normal(size=(2, 8)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        claim = Claim("c", [said("first member"), said("second member")], [v[0], v[1]])
+        assert claim.text == "first member"
+
+
+def test_resolution_scales_and_keeps_types_apart() -> None:
+    mentions = [Mention(f"Company Number {n}", 0, 10, "organization", article_id=str(n))
+                for n in range(300)]
+    mentions += [Mention("Kremlin", 0, 7, "organization", article_id="a"),
+                 Mention("the Kremlin's", 0, 13, "organization", article_id="b"),
+                 Mention("Kremlin", 0, 7, "place", article_id="c")]
+    entities = resolve(mentions)
+    kremlin = [e for e in entities if "Kremlin" in e.variants]
+    assert sorted(e.type for e in kremlin) == ["organization", "place"]
+    assert len(next(e for e in kremlin if e.type == "organization").variants) == 2
+    # close spellings merge: "Company Number 12" and "Company Number 21" share their words
+    assert len(entities) < 300

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import spacy
-
-from newstrace.claims.parsing import MODELS, REMEMBERED, nlp, paragraphs
+from newstrace.claims.parsing import MODELS, REMEMBERED, load_model, nlp, paragraphs
 
 TRICKY = [
     "There is a plan. There are two. I'm gonna go, y'all, and we gotta win; let's go.",
@@ -15,7 +13,7 @@ TRICKY = [
 
 
 def test_remembered_attributes_match_the_real_components(seeds_dir) -> None:
-    reference = spacy.load(MODELS[0])
+    reference = load_model(MODELS[0])  # the model's own components, same operations
     ours = nlp()
     assert REMEMBERED in ours.pipe_names
     assert "lemmatizer" not in ours.pipe_names  # replaced, not run twice
@@ -26,3 +24,16 @@ def test_remembered_attributes_match_the_real_components(seeds_dir) -> None:
             expected, got = reference(text), ours(text)
             assert [(t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in got] == [
                 (t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in expected], text
+
+
+def test_numpy_blas_operations_give_the_models_own_parse(seeds_dir) -> None:
+    import spacy
+
+    blis = spacy.load(MODELS[0])  # the model's default operations (blis kernels)
+    ours = load_model(MODELS[0])
+    assert not ours.get_pipe("tok2vec").model.ops.use_blis
+    texts = TRICKY + [p for f in sorted(seeds_dir.glob("*.txt"))
+                      for _, p in paragraphs(f.read_text())]
+    for expected, got in zip(blis.pipe(texts), ours.pipe(texts), strict=True):
+        assert [(t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in got] == [
+            (t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in expected]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,9 +96,10 @@ def test_training_labels_tokens_and_writes_a_model(tmp_path: Path) -> None:
 
 def test_training_refuses_the_dev_split(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                         ) -> None:
-    monkeypatch.setattr("sys.argv", ["training", str(tmp_path / "dev")])
-    with pytest.raises(SystemExit):
-        training.main()
+    for tagger_name in ("attributions", "entities"):
+        monkeypatch.setattr("sys.argv", ["training", tagger_name, str(tmp_path / "dev")])
+        with pytest.raises(SystemExit):
+            training.main()
 
 
 def test_pieces_go_to_the_nearest_cue_in_their_sentence_first() -> None:
@@ -125,3 +127,50 @@ def test_a_long_transcript_paragraph_keeps_every_attribution() -> None:
     found = attributions_in(text)
     assert len(found) == 300
     assert all(a.source and a.source.text == "he" for a in found)
+
+
+def _reference_features(doc: Any) -> list[list[str]]:
+    """The tagger's features read token by token, as the model was first trained on."""
+    quoted = tagger._in_quotation(doc)
+    out = []
+    for i, t in enumerate(doc):
+        q = "1" if quoted[i] else "0"
+        f = ["b", "w=" + t.lower_, "l=" + t.lemma_.lower(), "p=" + t.pos_, "t=" + t.tag_,
+             "d=" + t.dep_, "dl=" + t.dep_ + ">" + t.head.lemma_.lower(),
+             "hp=" + t.head.pos_, "lp=" + t.lemma_.lower() + "/" + t.pos_,
+             "s3=" + t.lower_[-3:], "sh=" + t.shape_[:4], "e=" + t.ent_type_, "q=" + q]
+        f += ["first"] * bool(t.is_sent_start)
+        if i + 1 == len(doc) or doc[i + 1].is_sent_start:
+            f.append("last")
+        f += ["title"] * t.is_title
+        if t.pos_ in ("VERB", "AUX"):
+            f += ["c=" + c.dep_ for c in t.children]
+        child, head, depth = t, t.head, 0
+        while head.i != child.i and depth < 2:
+            if head.pos_ in ("VERB", "AUX"):
+                depth += 1
+                rel, verb = child.dep_, head.lemma_.lower()
+                f += [f"g{depth}={rel}>{verb}", f"g{depth}r={rel}", f"g{depth}v={verb}"]
+            child, head = head, head.head
+        for o in (-2, -1, 1, 2):
+            if 0 <= i + o < len(doc):
+                n = doc[i + o]
+                f += [f"{o}w={n.lower_}", f"{o}p={n.pos_}", f"{o}q={'1' if quoted[i + o] else '0'}"]
+            else:
+                f.append(f"{o}w=<edge>")
+        if i + 1 < len(doc):
+            f.append(f"bi={t.lower_}_{doc[i + 1].lower_}")
+        if i > 0:
+            f.append(f"-bi={doc[i - 1].lower_}_{t.lower_}")
+        out.append(f)
+    return out
+
+
+def test_features_from_arrays_match_token_by_token_reading(seeds_dir: Path) -> None:
+    texts = [f.read_text() for f in sorted(seeds_dir.glob("*.txt"))]
+    texts.append("“We will not,” he said, “and we never have.” The sources, who told CNN "
+                 "about it, said so. Is it? Yes.")
+    for paragraphs in parse_many(texts):
+        for paragraph in paragraphs:
+            assert tagger.paragraph_features(paragraph.doc) == _reference_features(
+                paragraph.doc)

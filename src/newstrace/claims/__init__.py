@@ -16,12 +16,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from newstrace import parallel
 from newstrace.claims.attribution import Attribution, attributions_from_parse
-from newstrace.claims.claims import Claim, group_claims
+from newstrace.claims.claims import Claim, group_claims, texts_to_embed
 from newstrace.claims.entities import Mention, mentions_from_parse
 from newstrace.claims.parsing import parse_many
 from newstrace.claims.resolve import Entity, resolve
+from newstrace.nlp import embeddings
 from newstrace.records import Article
 from newstrace.stages import StageResult
 
@@ -38,15 +41,18 @@ def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attributio
 
     A batch of ``MIN_PARALLEL`` articles or more is cut into contiguous parts of about
     equal text length, parsed side by side by :data:`newstrace.parallel.PROCESSES`
-    processes (1.4x on 100 PolNeAR articles, the helper's start included); the result
-    is the same.
+    processes (1.4x on 100 PolNeAR articles, the helper's start included), each of
+    which also embeds its part's contents for claim grouping; the result is the same.
     """
     processes = parallel.PROCESSES
     if processes < 2 or len(articles) < MIN_PARALLEL:
-        return _extract_part(list(articles))
+        mentions, attributions, _, _ = _extract_part(list(articles), embed=False)
+        return mentions, attributions
     results = parallel.share(_extract_part, _contiguous_parts(list(articles), processes))
-    return ([m for mentions, _ in results for m in mentions],
-            [a for _, attributions in results for a in attributions])
+    for _, _, texts, vectors in results:  # each process embedded its part's contents
+        embeddings.remember(texts, vectors)
+    return ([m for mentions, _, _, _ in results for m in mentions],
+            [a for _, attributions, _, _ in results for a in attributions])
 
 
 def _contiguous_parts(articles: list[Article], count: int) -> list[list[Article]]:
@@ -69,8 +75,11 @@ def _contiguous_parts(articles: list[Article], count: int) -> list[list[Article]
     return [part for part in parts if part]
 
 
-def _extract_part(articles: list[Article]) -> tuple[list[Mention], list[Attribution]]:
-    """Mentions and attributions of ``articles`` (one batched spaCy pass)."""
+def _extract_part(articles: list[Article], embed: bool = True
+                  ) -> tuple[list[Mention], list[Attribution], list[str], np.ndarray]:
+    """Mentions and attributions of ``articles`` (one batched spaCy pass), and, if
+    ``embed``, the texts claim grouping will embed with their vectors: in a shared job
+    each process embeds its own part (no second pool, no second model start)."""
     parsed = parse_many([a.text for a in articles])
     mentions: list[Mention] = []
     attributions: list[Attribution] = []
@@ -79,7 +88,8 @@ def _extract_part(articles: list[Article]) -> tuple[list[Mention], list[Attribut
             mention.article_id = article.id
             mentions.append(mention)
         attributions.extend(attributions_from_parse(article.text, paragraphs, article.id))
-    return mentions, attributions
+    texts = texts_to_embed(attributions) if embed else []
+    return mentions, attributions, texts, embeddings.encode(texts, share=False)
 
 
 def link_sources(attributions: list[Attribution], mentions: list[Mention],

@@ -53,7 +53,7 @@ class Claim:
     def text(self) -> str:
         centre = self.centre
         best = max(range(len(self.attributions)),
-                   key=lambda i: (float(self.vectors[i] @ centre), -i))
+                   key=lambda i: (_rounded(float(self.vectors[i] @ centre)), -i))
         return self.attributions[best].content.text.strip("“”\" ")
 
     @property
@@ -80,6 +80,17 @@ class Claim:
                 "article_ids": self.article_ids,
                 "attributions": [a.to_dict() for a in self.attributions],
                 "stances": self.stances(), "denies": self.denies, "denied_by": self.denied_by}
+
+
+#: Decimals a cosine is compared at. The encoder's last bits depend on how sentences
+#: were batched (one process or two), and some ties are exact in theory (both members
+#: of a two-member claim are equally close to its centre): rounded, a tie goes to the
+#: first candidate whatever the batching.
+TIE = 5
+
+
+def _rounded(cosine: float) -> float:
+    return round(cosine, TIE)
 
 
 NEGATED = re.compile(r"\b(not|never|no|none|neither|nor)\b|n[’']t\b", re.I)
@@ -134,19 +145,14 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     if not attributions:
         return []
     denial_flags = [is_denial(a) for a in attributions]
-    # "it", "the plan": too short to state a proposition; such a content is not embedded
-    # (its zero vector is close to nothing) and stays a claim of its own
-    said = [i for i, a in enumerate(attributions)
-            if denial_flags[i] or len(a.content.text.split()) >= MIN_CLAIM_WORDS]
+    said, denial_rows = _embedded_rows(attributions, denial_flags)
     contents = np.zeros((len(attributions), embeddings.DIM), dtype=np.float32)
     if said:
         contents[said] = embeddings.encode([attributions[i].content.text for i in said])
-    # whole sentences matter only to find what a denial denies: embed just those
-    denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
     sentences = np.zeros_like(contents)
     if denial_rows:
         sentences[denial_rows] = embeddings.encode(
-            [(attributions[i].sentence or attributions[i].content).text for i in denial_rows])
+            [_sentence_text(attributions[i]) for i in denial_rows])
     neighbours = _earlier_neighbours(contents)
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
@@ -171,7 +177,8 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
             # a member for meaning backed by the same predicate ("consider", "send")
             if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
                 scores[c] = max(scores[c], float(sim))
-        best = max(((score, -c) for c, score in scores.items() if score > 0), default=None)
+        best = max(((_rounded(score), -c) for c, score in scores.items() if score > 0),
+                   default=None)
         if best is None:
             claims.append(Claim(_claim_id(attribution)))
             centre_sums.append(np.zeros_like(vector))
@@ -186,15 +193,17 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     # provide arms sales to conflict zones" against "China is considering sending drones"
     centres = np.vstack([claim.centre for claim in claims]) if claims else contents[:0]
     texts = [claim.text for claim in claims]
-    for index, claim in reversed(list(enumerate(claims))):
-        if all(NEGATED.search(a.content.text) for a in claim.attributions):
-            subject = _subject(claim.attributions[0].content.text)
-            if not subject:
-                continue
-            close = np.flatnonzero(centres @ centres[index] >= DENIES_CLAIM)
+    negated = [(index, subject) for index, claim in reversed(list(enumerate(claims)))
+               if all(NEGATED.search(a.content.text) for a in claim.attributions)
+               and (subject := _subject(claim.attributions[0].content.text))]
+    for start in range(0, len(negated), 256):  # one matrix product per block of them
+        block = negated[start : start + 256]
+        similarities = centres[[index for index, _ in block]] @ centres.T
+        for (index, subject), row in zip(block, similarities, strict=True):
+            close = np.flatnonzero(row >= DENIES_CLAIM)
             if any(j != index and subject in texts[j] for j in close.tolist()):
-                claim.denial = True
-                denials.append((claim, centres[index]))
+                claims[index].denial = True
+                denials.append((claims[index], centres[index]))
     kept = [i for i, c in enumerate(claims) if not c.denial]
     claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
     position = {id(a): i for i, a in enumerate(attributions)}
@@ -202,6 +211,30 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     if claims and denials:
         _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials])
     return claims + [d for d, _ in denials]
+
+
+def _embedded_rows(attributions: list[Attribution], denial_flags: list[bool]
+                   ) -> tuple[list[int], list[int]]:
+    """Which attributions' contents, and which denials' sentences, grouping embeds."""
+    # "it", "the plan": too short to state a proposition; such a content is not embedded
+    # (its zero vector is close to nothing) and stays a claim of its own
+    said = [i for i, a in enumerate(attributions)
+            if denial_flags[i] or len(a.content.text.split()) >= MIN_CLAIM_WORDS]
+    # whole sentences matter only to find what a denial denies: embed just those
+    return said, [i for i, flag in enumerate(denial_flags) if flag]
+
+
+def _sentence_text(attribution: Attribution) -> str:
+    return (attribution.sentence or attribution.content).text
+
+
+def texts_to_embed(attributions: list[Attribution]) -> list[str]:
+    """The texts :func:`group_claims` embeds for ``attributions`` (contents of three words
+    or more, denials' sentences): a helper that found the attributions can embed them
+    as part of its share of a job (:func:`newstrace.nlp.embeddings.remember`)."""
+    said, denial_rows = _embedded_rows(attributions, [is_denial(a) for a in attributions])
+    return ([attributions[i].content.text for i in said]
+            + [_sentence_text(attributions[i]) for i in denial_rows])
 
 
 def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
@@ -212,12 +245,21 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
     sizes = [len(c.vectors) for c in claims]
     all_members = np.vstack([v for c in claims for v in c.vectors])
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-    for denial, sentence_vector in zip(denials, sentence_vectors, strict=True):
+    bonus: dict[str, np.ndarray] = {}  # per side named: 0.1 for the claims that name it
+    best_of_block = np.zeros((0, len(claims)), dtype=np.float32)
+    if len(denials) != len(sentence_vectors):
+        raise ValueError("one sentence vector per denial")
+    for n, denial in enumerate(denials):
+        if n % 256 == 0:  # the best member of every claim, for a block of denials at once
+            block = np.vstack(sentence_vectors[n : n + 256])
+            best_of_block = np.maximum.reduceat(all_members @ block.T, starts, axis=0).T
+        best = best_of_block[n % 256]
         subject = _subject(denial.attributions[0].content.text)
-        best = np.maximum.reduceat(all_members @ sentence_vector, starts)
         if subject:
-            best = best + np.array([0.1 if subject in t else 0.0 for t in texts])
-        target_index = int(best.argmax())  # the first claim on a tie
+            if subject not in bonus:
+                bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
+            best = best + bonus[subject]
+        target_index = int(np.round(best, TIE).argmax())  # the first claim on a tie
         if best[target_index] <= DENIES_CLAIM:
             continue
         target = claims[target_index]

@@ -28,7 +28,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from newstrace.claims.entities import Mention
 
@@ -145,11 +146,18 @@ def resolve(mentions: list[Mention]) -> list[Entity]:
         if type_ == "person":
             _resolve_people(groups, type_keys, merge, root)
         else:
-            for a in type_keys:
-                for b in type_keys:
-                    if a < b and root(a) != root(b) and len(a[1]) > 6 and len(b[1]) > 6 \
-                            and fuzz.token_sort_ratio(a[1], b[1]) >= 88:
-                        merge(b, a, "alias")
+            # close spellings of a longer name ("Kremlin" / "the Kremlin's"): every pair
+            # scored at once in rapidfuzz's C++, then merged in the order of the keys
+            named = [k for k in type_keys if len(k[1]) > 6]
+            if len(named) < 2:
+                continue
+            scores = process.cdist([k[1] for k in named], [k[1] for k in named],
+                                   scorer=fuzz.token_sort_ratio, score_cutoff=88,
+                                   dtype=np.uint8)
+            for i, j in zip(*np.nonzero(scores), strict=True):
+                a, b = named[i], named[j]
+                if a < b and root(a) != root(b):
+                    merge(b, a, "alias")
     entities = []
     for key in sorted({root(k) for k in groups}):
         group = groups[key]
@@ -164,29 +172,46 @@ def _resolve_people(groups: dict[tuple[str, str], _Group], keys: list[tuple[str,
     # misspelt or garbled full names and surnames (checked before partials, so that
     # "Peskov" can join "Dmitry Pesco" as the better-spelt form of the same surname)
     candidates = full + single
-    for i, a in enumerate(candidates):
-        for b in candidates[i + 1:]:
-            if root(a) == root(b):
-                continue
-            ta, tb = a[1].split(), b[1].split()
-            sa, sb = ta[-1], tb[-1]
-            if sa == sb or sa[0] != sb[0] or len(sa) < 3 or len(sb) < 3:
-                continue
-            if len(ta) > 1 and len(tb) > 1 and ta[0] != tb[0]:
-                continue  # different given names: different people
-            score = fuzz.ratio(sa, sb)
-            together = groups[a].all_articles & groups[b].all_articles
-            if score >= FUZZY_ANYWHERE or (score >= FUZZY_SAME_ARTICLE and together):
-                garbled, good = _which_garbled(groups[a], groups[b], a, b)
-                merge(garbled, good, "garbled")
+    words = [k[1].split() for k in candidates]
+    # only surnames of three letters or more with the same initial are ever compared
+    by_initial: dict[str, list[int]] = defaultdict(list)
+    for i, w in enumerate(words):
+        if len(w[-1]) >= 3:
+            by_initial[w[-1][0]].append(i)
+    for same_initial in by_initial.values():
+        for n, i in enumerate(same_initial):
+            for j in same_initial[n + 1:]:
+                _compare_people(groups, candidates, words, i, j, merge, root)
     # lone surnames and given names
+    full_by_end: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for k in full:  # each full name under its first and its last word
+        first, *_, last = k[1].split()
+        full_by_end[first].append(k)
+        full_by_end[last].append(k)
     for key in single:
         if root(key) != key:
             continue
-        token = key[1]
-        matches = {root(k) for k in full if token in (k[1].split()[-1], k[1].split()[0])}
+        matches = {root(k) for k in full_by_end.get(key[1], ())}
         if len(matches) == 1:
             merge(key, matches.pop(), "partial")
+
+
+def _compare_people(groups: dict[tuple[str, str], _Group], candidates: list[tuple[str, str]],
+                    words: list[list[str]], i: int, j: int, merge: Any, root: Any) -> None:
+    """Merge candidates ``i`` and ``j`` if one is a misspelling of the other."""
+    a, b = candidates[i], candidates[j]
+    ta, tb = words[i], words[j]
+    sa, sb = ta[-1], tb[-1]
+    if sa == sb or root(a) == root(b):
+        return
+    if len(ta) > 1 and len(tb) > 1 and ta[0] != tb[0]:
+        return  # different given names: different people
+    score = fuzz.ratio(sa, sb)
+    if score < FUZZY_SAME_ARTICLE:
+        return
+    if score >= FUZZY_ANYWHERE or groups[a].all_articles & groups[b].all_articles:
+        garbled, good = _which_garbled(groups[a], groups[b], a, b)
+        merge(garbled, good, "garbled")
 
 
 def _which_garbled(ga: _Group, gb: _Group, a: tuple[str, str], b: tuple[str, str]

@@ -44,65 +44,115 @@ def _in_quotation(doc: Any) -> list[bool]:
     return inside
 
 
-def _governing_verbs(token: Any, limit: int = 2) -> list[tuple[str, str]]:
-    """(relation of the branch, verb lemma) for the nearest ``limit`` verbs above a token:
-    the subject of "said" gives ``("nsubj", "say")``, a word of its complement ``("ccomp",
-    "say")``."""
-    found: list[tuple[str, str]] = []
-    child, head = token, token.head
-    while head.i != child.i and len(found) < limit:  # the root is its own head
-        if head.pos_ in ("VERB", "AUX"):
-            found.append((child.dep_, head.lemma_.lower()))
-        child, head = head, head.head
-    return found
+_STRINGS: dict[int, str] = {}  # string hash -> the string, lower-cased (lemmas, labels)
+
+
+def _strings(vocab: Any, hashes: list[int], lower: bool = False) -> list[str]:
+    """The strings of ``hashes``, looked up once per process (and lower-cased if asked)."""
+    out = []
+    table = _STRINGS
+    for h in hashes:
+        key = h * 2 + lower
+        text = table.get(key)
+        if text is None:
+            text = vocab.strings[h] if h else ""
+            if lower:
+                text = text.lower()
+            if len(table) < 1_000_000:  # a bound for long-running servers
+                table[key] = text
+        out.append(text)
+    return out
+
+
+def neighbour_features(i: int, n: int, columns: tuple[tuple[str, list[str]], ...],
+                       edge: str) -> list[str]:
+    """Features of the tokens two either side of token ``i`` of ``n``: for each offset,
+    ``"{offset}{name}={value}"`` per column, or one ``"{offset}w={edge}"`` off the edge.
+
+    >>> neighbour_features(0, 2, (("w", ["a", "b"]),), "<edge>")
+    ['-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>']
+    """
+    out = []
+    for offset in (-2, -1, 1, 2):
+        j = i + offset
+        if 0 <= j < n:
+            out.extend(f"{offset}{name}={values[j]}" for name, values in columns)
+        else:
+            out.append(f"{offset}w={edge}")
+    return out
 
 
 def paragraph_features(doc: Any) -> list[list[str]]:
-    """The CRF's features of every token of a parsed paragraph."""
-    lower = [t.lower_ for t in doc]
-    lemma = [t.lemma_.lower() for t in doc]
-    pos = [t.pos_ for t in doc]
-    dep = [t.dep_ for t in doc]
-    quoted = _in_quotation(doc)
+    """The CRF's features of every token of a parsed paragraph.
+
+    Read from the doc's arrays in one pass (a third of the cost of reading each token's
+    attributes): word, lemma, part of speech, tag, dependency label with the head's
+    lemma, the head's part of speech, suffix, shape, entity type, quotation state,
+    sentence edges, a verb's dependents, the nearest two governing verbs ("the subject
+    of *say*", "inside the complement of *say*") and the neighbours.
+    """
+    from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, POS, SENT_START, SHAPE, TAG
+
     n = len(doc)
+    if n == 0:
+        return []
+    vocab = doc.vocab
+    rows = doc.to_array([HEAD, LEMMA, POS, TAG, DEP, SHAPE, ENT_TYPE, SENT_START, IS_TITLE])
+    heads = (rows[:, 0].astype("int64") + range(n)).tolist()
+    lemma = _strings(vocab, rows[:, 1].tolist(), lower=True)
+    pos = _strings(vocab, rows[:, 2].tolist())
+    tags = _strings(vocab, rows[:, 3].tolist())
+    dep = _strings(vocab, rows[:, 4].tolist())
+    shapes = _strings(vocab, rows[:, 5].tolist())
+    ents = _strings(vocab, rows[:, 6].tolist())
+    starts = [v == 1 for v in rows[:, 7].astype("int64").tolist()]
+    starts[0] = True
+    titles = rows[:, 8].tolist()
+    lower = [t.lower_ for t in doc]
+    quoted = ["1" if q else "0" for q in _in_quotation(doc)]
+    verbal = [p in ("VERB", "AUX") for p in pos]
+    children: list[list[int]] = [[] for _ in range(n)]
+    for j, h in enumerate(heads):
+        if h != j:
+            children[h].append(j)
+    window = (("w", lower), ("p", pos), ("q", quoted))
     features: list[list[str]] = []
-    for i, token in enumerate(doc):
-        head = token.head
+    for i in range(n):
+        h = heads[i]
         f = [
             "b",
             "w=" + lower[i],
             "l=" + lemma[i],
             "p=" + pos[i],
-            "t=" + token.tag_,
+            "t=" + tags[i],
             "d=" + dep[i],
-            "dl=" + dep[i] + ">" + head.lemma_.lower(),
-            "hp=" + head.pos_,
+            "dl=" + dep[i] + ">" + lemma[h],
+            "hp=" + pos[h],
             "lp=" + lemma[i] + "/" + pos[i],
             "s3=" + lower[i][-3:],
-            "sh=" + token.shape_[:4],
-            "e=" + token.ent_type_,
-            "q=" + ("1" if quoted[i] else "0"),
+            "sh=" + shapes[i][:4],
+            "e=" + ents[i],
+            "q=" + quoted[i],
         ]
-        if token.is_sent_start:
+        if starts[i]:
             f.append("first")
-        if i + 1 == n or doc[i + 1].is_sent_start:
+        if i + 1 == n or starts[i + 1]:
             f.append("last")
-        if token.is_title:
+        if titles[i]:
             f.append("title")
-        if pos[i] in ("VERB", "AUX"):
-            f.extend("c=" + c.dep_ for c in token.children)
-        for depth, (relation, verb) in enumerate(_governing_verbs(token), start=1):
-            f.append(f"g{depth}={relation}>{verb}")
-            f.append(f"g{depth}r={relation}")
-            f.append(f"g{depth}v={verb}")
-        for offset in (-2, -1, 1, 2):
-            j = i + offset
-            if 0 <= j < n:
-                f.append(f"{offset}w={lower[j]}")
-                f.append(f"{offset}p={pos[j]}")
-                f.append(f"{offset}q={'1' if quoted[j] else '0'}")
-            else:
-                f.append(f"{offset}w=<edge>")
+        if verbal[i]:
+            f.extend("c=" + dep[c] for c in children[i])
+        # the nearest two verbs above the token, with the relation of the branch taken
+        child, depth = i, 0
+        while h != child and depth < 2:  # the root is its own head
+            if verbal[h]:
+                depth += 1
+                relation, verb = dep[child], lemma[h]
+                f.append(f"g{depth}={relation}>{verb}")
+                f.append(f"g{depth}r={relation}")
+                f.append(f"g{depth}v={verb}")
+            child, h = h, heads[h]
+        f.extend(neighbour_features(i, n, window, "<edge>"))
         if i + 1 < n:
             f.append(f"bi={lower[i]}_{lower[i + 1]}")
         if i > 0:

@@ -1,13 +1,20 @@
-"""Train the attribution tagger (:mod:`newstrace.claims.tagger`) on PolNeAR.
+"""Train the entity tagger and the attribution tagger on PolNeAR's train split.
 
-    python -m newstrace.claims.training ../shared/data/polnear/train
+    python -m newstrace.claims.training entities ../shared/data/polnear/train
+    python -m newstrace.claims.training attributions ../shared/data/polnear/train
 
-reads brat standoff annotations (``text/NAME.txt`` beside ``attributions/NAME_*.ann``,
-``T`` lines for Source, Cue and Content spans; a text annotated twice uses its first
-file), parses every text as the pipeline does, labels each token with the role of the
-span covering it (BIO) and trains a linear-chain CRF (L-BFGS with L1 and L2 penalties,
-features seen fewer than ``--min-freq`` times dropped). Train on the train split only:
-the dev split is for ``benchmarks/claims_polnear.py``.
+The attribution tagger is trained on the default parse (the model's own entity
+recogniser); it does as well on the fast entity tagger's output.
+
+``entities`` parses every text with the English model's own entity recogniser and
+trains :mod:`newstrace.claims.entity_tagger`'s CRF to reproduce its labels (silver
+labels: no gold entities are needed). ``attributions`` reads brat standoff annotations
+(``text/NAME.txt`` beside ``attributions/NAME_*.ann``, ``T`` lines for Source, Cue and
+Content spans; a text annotated twice uses its first file), parses every text as the
+pipeline does, labels each token with the role of the span covering it (BIO) and
+trains a linear-chain CRF. Both use L-BFGS with L1 and L2 penalties and drop features
+seen fewer than ``--min-freq`` times. Train on the train split only: the dev split is
+for ``benchmarks/claims_polnear.py`` and ``benchmarks/entities_agreement.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from newstrace.claims import entity_tagger
 from newstrace.claims.parsing import parse_many
 from newstrace.claims.tagger import MODEL, ROLES, paragraph_features
 
@@ -61,7 +69,7 @@ def labelled_texts(split: Path, limit: int | None = None) -> Iterator[tuple[str,
 def sequences(split: Path, limit: int | None = None) -> list[Sequence]:
     """One (features, BIO labels) sequence per paragraph of every annotated text."""
     pairs = list(labelled_texts(split, limit))
-    parsed = parse_many([text for text, _ in pairs])
+    parsed = parse_many([text for text, _ in pairs], entities="spacy")
     out: list[Sequence] = []
     for (text, ann), paragraphs in zip(pairs, parsed, strict=True):
         chars = gold_roles(ann, len(text))
@@ -82,6 +90,22 @@ def sequences(split: Path, limit: int | None = None) -> list[Sequence]:
     return out
 
 
+def entity_sequences(split: Path, limit: int | None = None) -> list[Sequence]:
+    """One (features, silver BIO labels) sequence per paragraph of every text of a split,
+    the labels from the English model's own entity recogniser."""
+    paths = sorted((split / "text").glob("*.txt"))[:limit]
+    parsed = parse_many([p.read_text(encoding="utf-8") for p in paths], entities="spacy")
+    return [(entity_tagger.token_features(paragraph.doc),
+             entity_tagger.silver_labels(paragraph.doc))
+            for paragraphs in parsed for paragraph in paragraphs if len(paragraph.doc)]
+
+
+#: Settings per tagger: L1 and L2 penalties, iterations (tuned on the train split alone).
+SETTINGS = {"attributions": {"c1": 0.6, "c2": 0.1, "iterations": 200},
+            "entities": {"c1": 0.05, "c2": 0.01, "iterations": 100}}
+MODELS = {"attributions": MODEL, "entities": entity_tagger.MODEL}
+
+
 def train(data: list[Sequence], model: Path, *, c1: float = 0.6, c2: float = 0.1,
           iterations: int = 200, min_freq: int = 2) -> None:
     """Fit the CRF on ``data`` and write it to ``model``."""
@@ -99,25 +123,31 @@ def train(data: list[Sequence], model: Path, *, c1: float = 0.6, c2: float = 0.1
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("tagger", choices=sorted(SETTINGS))
     parser.add_argument("split", type=Path, help="a PolNeAR split folder (train)")
-    parser.add_argument("--out", type=Path, default=MODEL)
+    parser.add_argument("--out", type=Path, default=None, help="default: the shipped model")
     parser.add_argument("--limit", type=int, default=None)
-    parser.add_argument("--c1", type=float, default=0.6)
-    parser.add_argument("--c2", type=float, default=0.1)
-    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--c1", type=float, default=None)
+    parser.add_argument("--c2", type=float, default=None)
+    parser.add_argument("--iterations", type=int, default=None)
     parser.add_argument("--min-freq", type=int, default=2)
     args = parser.parse_args()
     if args.split.name == "dev":
         parser.error("the dev split is for evaluation; train on the train split")
+    settings = SETTINGS[args.tagger]
+    c1 = settings["c1"] if args.c1 is None else args.c1
+    c2 = settings["c2"] if args.c2 is None else args.c2
+    iterations = int(settings["iterations"] if args.iterations is None else args.iterations)
+    out = args.out or MODELS[args.tagger]
     start = time.perf_counter()
-    data = sequences(args.split, args.limit)
+    read = entity_sequences if args.tagger == "entities" else sequences
+    data = read(args.split, args.limit)
     tokens = sum(len(labels) for _, labels in data)
     print(f"{len(data)} paragraphs, {tokens} tokens parsed in {time.perf_counter() - start:.0f} s")
     start = time.perf_counter()
-    train(data, args.out, c1=args.c1, c2=args.c2, iterations=args.iterations,
-          min_freq=args.min_freq)
-    size = args.out.stat().st_size / 1e6
-    print(f"trained in {time.perf_counter() - start:.0f} s: {args.out} ({size:.1f} MB)")
+    train(data, out, c1=c1, c2=c2, iterations=iterations, min_freq=args.min_freq)
+    size = out.stat().st_size / 1e6
+    print(f"trained in {time.perf_counter() - start:.0f} s: {out} ({size:.1f} MB)")
 
 
 if __name__ == "__main__":

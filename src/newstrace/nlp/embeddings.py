@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import os
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -28,10 +27,9 @@ _CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _CACHE_SIZE = 200_000
 
 
-#: BLAS threads for the encoder's matrix products. The package's default (4) on a 2-core
-#: machine made every product spin-wait: 25 sentences/s against 273 with one thread.
-#: One thread a process also leaves the other cores to the worker pool.
-BLAS_THREADS = int(os.environ.get("NEWSTRACE_BLAS_THREADS", "1"))
+#: BLAS threads for the encoder's matrix products (the package's default, 4, spin-waits
+#: on 2 cores): :data:`newstrace.parallel.BLAS_THREADS`.
+BLAS_THREADS = parallel.BLAS_THREADS
 
 
 @cache
@@ -123,11 +121,12 @@ def _encode_in_parallel(texts: list[str], processes: int) -> np.ndarray:
     return vectors
 
 
-def encode(sentences: Sequence[str]) -> np.ndarray:
+def encode(sentences: Sequence[str], *, share: bool = True) -> np.ndarray:
     """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache.
 
     ``MIN_PARALLEL`` or more new sentences are shared among
-    :data:`newstrace.parallel.PROCESSES` processes.
+    :data:`newstrace.parallel.PROCESSES` processes, unless ``share`` is false (in a
+    helper process that is itself one part of a shared job).
     """
     if not sentences:
         return np.zeros((0, DIM), dtype=np.float32)
@@ -138,15 +137,25 @@ def encode(sentences: Sequence[str]) -> np.ndarray:
         # sort by length so each batch pads little (the cache hands them back by key)
         missing.sort(key=lambda k: len(text_of[k]))
         todo = [text_of[k] for k in missing]
-        if parallel.PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
+        if share and parallel.PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
             vectors = _encode_in_parallel(todo, parallel.PROCESSES)
         else:
             vectors = _encode_sorted(todo)
-        for k, v in zip(missing, vectors, strict=True):
-            _CACHE[k] = v
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
+        _remember(missing, vectors)
     return np.vstack([_CACHE[k] for k in keys]).astype(np.float32)
+
+
+def remember(sentences: Sequence[str], vectors: np.ndarray) -> None:
+    """Put vectors computed elsewhere (a helper process's part of a job) in the cache, so
+    :func:`encode` hands them back without encoding them again."""
+    _remember([_key(s) for s in sentences], vectors)
+
+
+def _remember(keys: Sequence[bytes], vectors: np.ndarray) -> None:
+    for k, v in zip(keys, vectors, strict=True):
+        _CACHE[k] = v
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
 
 
 def mean_vector(vectors: np.ndarray) -> np.ndarray:
