@@ -16,6 +16,7 @@ processes share a job (default: 2, or 1 on a one-core machine).
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import os
 import threading
@@ -35,6 +36,24 @@ PROCESSES = max(1, int(os.environ.get("NEWSTRACE_PROCESSES", str(min(2, os.cpu_c
 #: 25 sentences/s against 273 with one thread), and one a process leaves the other cores
 #: to the helpers. ``NEWSTRACE_BLAS_THREADS`` changes it.
 BLAS_THREADS = max(1, int(os.environ.get("NEWSTRACE_BLAS_THREADS", "1")))
+
+
+def blas_limit() -> Any:
+    """A context that holds this process's BLAS libraries to :data:`BLAS_THREADS` threads.
+
+    The loaded libraries are found once per process: ``threadpoolctl.threadpool_limits``
+    scans them on every call (~1.4 ms, more than a one-sentence parse).
+    """
+    return _blas_controller().limit(limits=BLAS_THREADS, user_api="blas")
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    import numpy  # noqa: F401  (its BLAS must be loaded to be found)
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
 
 _pools: dict[str, Any] = {}
 _lock = threading.Lock()

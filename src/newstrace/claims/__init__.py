@@ -49,7 +49,8 @@ def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attributio
         mentions, attributions, _, _ = _extract_part(list(articles), embed=False)
         return mentions, attributions
     results = parallel.share(_extract_part, _contiguous_parts(list(articles), processes))
-    for _, _, texts, vectors in results:  # each process embedded its part's contents
+    # each process embedded its part's contents; this one's are in its cache already
+    for _, _, texts, vectors in results[1:]:
         embeddings.remember(texts, vectors)
     return ([m for mentions, _, _, _ in results for m in mentions],
             [a for _, attributions, _, _ in results for a in attributions])

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.claims.attribution import Attribution
+from newstrace.claims.attribution import Attribution, Span
 from newstrace.nlp import embeddings
 
 SAME_CLAIM = 0.78  # cosine at which two contents state the same proposition outright
@@ -65,7 +65,7 @@ class Claim:
         for article_id in self.article_ids:
             mine = [a for a in self.attributions if a.article_id == article_id]
             if self.denial:
-                stance, evidence = "denies", mine[0].sentence or mine[0].content
+                stance, evidence = "denies", _sentence(mine[0])
             else:
                 hedged = [a for a in mine if HEDGES.search(a.content.text)
                           or HEDGES.search(a.cue.text)]
@@ -152,7 +152,7 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     sentences = np.zeros_like(contents)
     if denial_rows:
         sentences[denial_rows] = embeddings.encode(
-            [_sentence_text(attributions[i]) for i in denial_rows])
+            [_sentence(attributions[i]).text for i in denial_rows])
     neighbours = _earlier_neighbours(contents)
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
@@ -224,8 +224,9 @@ def _embedded_rows(attributions: list[Attribution], denial_flags: list[bool]
     return said, [i for i, flag in enumerate(denial_flags) if flag]
 
 
-def _sentence_text(attribution: Attribution) -> str:
-    return (attribution.sentence or attribution.content).text
+def _sentence(attribution: Attribution) -> Span:
+    """The sentence an attribution was found in (its content where none was kept)."""
+    return attribution.sentence or attribution.content
 
 
 def texts_to_embed(attributions: list[Attribution]) -> list[str]:
@@ -234,7 +235,7 @@ def texts_to_embed(attributions: list[Attribution]) -> list[str]:
     as part of its share of a job (:func:`newstrace.nlp.embeddings.remember`)."""
     said, denial_rows = _embedded_rows(attributions, [is_denial(a) for a in attributions])
     return ([attributions[i].content.text for i in said]
-            + [_sentence_text(attributions[i]) for i in denial_rows])
+            + [_sentence(attributions[i]).text for i in denial_rows])
 
 
 def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
@@ -268,7 +269,7 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
         attribution = denial.attributions[0]
         target.extra_stances.append({
             "article_id": attribution.article_id, "stance": "denies",
-            "evidence": (attribution.sentence or attribution.content).to_dict(),
+            "evidence": _sentence(attribution).to_dict(),
             "by": attribution.source.text if attribution.source else None})
 
 

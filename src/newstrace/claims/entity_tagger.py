@@ -28,11 +28,10 @@ dev overlap F1 within 0.001).
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from newstrace.claims.tagger import neighbour_features, spans_of
+from newstrace.claims.tagger import crf_model, neighbour_features, spans_of
 
 #: The recogniser's labels this tagger learns (the rest of its 18 are left out).
 LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP")
@@ -72,7 +71,7 @@ def token_features(doc: Any) -> list[list[str]]:
         word = lower[i]
         f = ["b", "w=" + word, "s=" + shape[i], "t=" + tag[i], "d=" + token.dep_,
              "p3=" + word[:3], "x3=" + word[-3:], "x2=" + word[-2:], "wt=" + word + "/" + tag[i]]
-        head = token.head.i - doc[0].i
+        head = token.head.i
         f.append("h=" + lower[head])
         f.append("ht=" + tag[head])
         if token.is_sent_start:
@@ -92,18 +91,6 @@ def silver_labels(doc: Any) -> list[str]:
             else "O" for t in doc]
 
 
-@cache
-def _model() -> Any:
-    import pycrfsuite
-
-    if not MODEL.is_file():
-        raise FileNotFoundError(f"entity model missing at {MODEL}: "
-                                "python -m newstrace.claims.training entities ...")
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(MODEL))
-    return tagger
-
-
 class EntityTagger:
     """spaCy component: sets ``doc.ents`` from the CRF's labels."""
 
@@ -112,7 +99,7 @@ class EntityTagger:
 
         if len(doc) == 0:
             return doc
-        labels = _model().tag(token_features(doc))
+        labels = crf_model(MODEL).tag(token_features(doc))
         doc.set_ents([Span(doc, start, end, label=label)
                       for label, start, end in spans_of(list(labels))], default="outside")
         return doc

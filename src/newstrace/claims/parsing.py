@@ -257,11 +257,10 @@ def parse_many(texts: Sequence[str], batch_size: int = 256, *,
     Paragraphs are short: batches of 256 keep the model's matrix products large
     (a fifth faster than 64 on PolNeAR articles).
     """
-    from threadpoolctl import threadpool_limits
-
     spans = [paragraphs(t) for t in texts]
     flat = [p for ps in spans for _, p in ps]
     # BLAS threads beyond one a process spin-wait against the other processes
-    with threadpool_limits(parallel.BLAS_THREADS, user_api="blas"):
-        docs: Iterator[Any] = iter(nlp(entities).pipe(flat, batch_size=batch_size))
+    model = nlp(entities)
+    with parallel.blas_limit():
+        docs: Iterator[Any] = iter(model.pipe(flat, batch_size=batch_size))
         return [[Paragraph(offset, next(docs)) for offset, _ in ps] for ps in spans]

@@ -162,14 +162,16 @@ def paragraph_features(doc: Any) -> list[list[str]]:
 
 
 @cache
-def _model() -> Any:
+def crf_model(path: Path) -> Any:
+    """The CRF tagger stored at ``path`` (an attribution or entity model), opened once."""
     import pycrfsuite
 
-    if not MODEL.is_file():
-        raise FileNotFoundError(
-            f"attribution model missing at {MODEL}: python -m newstrace.claims.training")
+    if not path.is_file():
+        what = "entities" if path.stem == "entities" else "attributions"
+        raise FileNotFoundError(f"model missing at {path}: "
+                                f"python -m newstrace.claims.training {what} SPLIT")
     tagger = pycrfsuite.Tagger()
-    tagger.open(str(MODEL))
+    tagger.open(str(path))
     return tagger
 
 
@@ -177,7 +179,7 @@ def tag(doc: Any) -> list[str]:
     """BIO labels of a parsed paragraph's tokens (``B-Source``, ``I-Cue``, ``O``...)."""
     if len(doc) == 0:
         return []
-    return list(_model().tag(paragraph_features(doc)))
+    return list(crf_model(MODEL).tag(paragraph_features(doc)))
 
 
 def spans_of(labels: list[str]) -> list[tuple[str, int, int]]:

