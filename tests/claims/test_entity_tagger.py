@@ -7,15 +7,15 @@ from pathlib import Path
 import pytest
 
 from newstrace.claims import entity_tagger, training
-from newstrace.claims.parsing import ENTITY_TAGGER, nlp, paragraphs, parse_many
+from newstrace.claims.parsing import ENTITY_DECODER, ENTITY_TAGGER, nlp, paragraphs, parse_many
 from newstrace.claims.tagger import spans_of
 
 
 def test_the_parse_runs_the_recogniser_or_the_tagger() -> None:
     fast = nlp("crf")
     assert ENTITY_TAGGER in fast.pipe_names and "ner" not in fast.pipe_names
-    full = nlp("spacy")
-    assert "ner" in full.pipe_names and ENTITY_TAGGER not in full.pipe_names
+    full = nlp("spacy")  # the model's recogniser, decoded a batch at a time
+    assert ENTITY_DECODER in full.pipe_names and ENTITY_TAGGER not in full.pipe_names
     assert nlp() is full  # the default, unless NEWSTRACE_ENTITIES says otherwise
     with pytest.raises(ValueError, match="NEWSTRACE_ENTITIES"):
         nlp("stanza")
