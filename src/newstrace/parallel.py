@@ -1,8 +1,9 @@
 """Sharing one large job between this process and helper processes.
 
 The analysis stages are bound by models that run on one core (the sentence encoder,
-spaCy's parser). A large job is cut into parts: helper processes take all but the
-first, this process takes the first, and the results come back in order.
+spaCy's parser). A large job is cut into parts: this process takes the first, helper
+processes take the others from the front, this process then takes back from the end
+whatever no helper has started, and the results come back in order.
 
     >>> share(len, [[1, 2], [3]], helpers=0)
     [2, 1]
@@ -21,6 +22,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
@@ -85,7 +87,11 @@ def stop_helpers() -> None:
 
 def share(fn: Callable[[P], R], parts: Sequence[P], *, helpers: int | None = None,
           kind: str | None = None) -> list[R]:
-    """``[fn(part) for part in parts]``, all parts but the first in helper processes.
+    """``[fn(part) for part in parts]``: the first part here, the others offered to the
+    helpers, front first; once done with its own, this process takes the parts no
+    helper has started yet, back first. With parts that shrink towards the end, nobody
+    waits long for the others (a helper whose memories are colder, a part with more
+    work in it than its size says).
 
     ``fn`` must be a module-level function and parts and results picklable. If the
     helpers fail (a script without an ``if __name__ == "__main__":`` guard, whose
@@ -100,11 +106,64 @@ def share(fn: Callable[[P], R], parts: Sequence[P], *, helpers: int | None = Non
         return [fn(part) for part in parts]
     try:
         pool = _pool(kind or f"{fn.__module__}.{fn.__qualname__}", helpers)
-        futures = [pool.submit(fn, part) for part in parts[1:]]
-        first = fn(parts[0])
-        return [first, *(future.result() for future in futures)]
+        return _shared(pool, fn, parts, helpers)
     except (BrokenProcessPool, OSError, RuntimeError) as exc:
         # RuntimeError: a job thread still running while the interpreter shuts down
         # ("cannot schedule new futures after interpreter shutdown")
         log.warning("working in one process: helper processes failed (%s)", exc)
         return [fn(part) for part in parts]
+
+
+def _shared(pool: Any, fn: Callable[[P], R], parts: Sequence[P], helpers: int) -> list[R]:
+    """:func:`share`'s schedule. A helper is handed its next part only when it is done
+    with one (a pool queues ahead: a part queued to a busy helper could not be taken
+    back), from the front; this process takes from the back."""
+    results: dict[int, Any] = {}  # part index -> its future, or its result here
+    lock = threading.RLock()  # a part already done calls back at once, lock held
+    front, back = 1, len(parts) - 1  # the next part from the front, from the back
+
+    def hand_out(_: Any = None) -> None:
+        nonlocal front
+        with lock:
+            if front <= back:
+                results[front] = pool.submit(fn, parts[front])
+                results[front].add_done_callback(hand_out)
+                front += 1
+
+    for _ in range(helpers):
+        hand_out()
+    results[0] = fn(parts[0])
+    while True:
+        with lock:
+            if back < front:
+                break
+            n, back = back, back - 1
+        results[n] = fn(parts[n])
+    with lock:
+        pending = list(results.items())
+    return [value.result() if isinstance(value, Future) else value
+            for _, value in sorted(pending, key=lambda item: item[0])]
+
+
+def shrinking_parts(sizes: Sequence[int], processes: int, smallest: int) -> list[range]:
+    """Contiguous runs of items (of ``sizes``) for :func:`share`, shrinking towards the end.
+
+    Each run takes about ``1 / (2 * processes)`` of the size still left, and at least
+    ``smallest`` items: the first runs are large (few calls, large model batches), the
+    last ones small, so whoever finishes first takes little work from the others.
+
+    >>> [len(r) for r in shrinking_parts([1] * 40, 2, 3)]
+    [10, 8, 6, 4, 3, 3, 3, 3]
+    """
+    left = sum(sizes)
+    runs: list[range] = []
+    start = 0
+    while start < len(sizes):
+        target, end, taken = left / (2 * processes), start, 0
+        while end < len(sizes) and (end - start < smallest or taken + sizes[end] / 2 <= target):
+            taken += sizes[end]
+            end += 1
+        runs.append(range(start, end))
+        left -= taken
+        start = end
+    return runs

@@ -38,3 +38,27 @@ def test_failing_helpers_leave_the_job_to_this_process(monkeypatch: pytest.Monke
     monkeypatch.setattr(parallel, "_pools", {})
     results = parallel.share(_pid_and_sum, [[1], [2, 3]], helpers=1, kind="broken")
     assert results == [(os.getpid(), 1), (os.getpid(), 5)]
+
+
+def _pid_after(seconds: float) -> int:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid()
+
+
+def test_this_process_takes_back_the_parts_no_helper_has_started() -> None:
+    # the helper is busy with part 1 while this process finishes the others, last first
+    results = parallel.share(_pid_after, [0.0, 1.0, 0.0, 0.0, 0.0], helpers=1, kind="steal")
+    here = os.getpid()
+    assert results[1] != here
+    assert [pid == here for pid in results] == [True, False, True, True, True]
+
+
+def test_shrinking_parts_cover_every_item_once_in_order() -> None:
+    sizes = [5, 1, 1, 40, 3, 3, 3, 2, 8, 1, 1, 1, 30, 2]
+    runs = parallel.shrinking_parts(sizes, 2, 2)
+    assert [i for run in runs for i in run] == list(range(len(sizes)))
+    assert all(len(run) >= 2 for run in runs[:-1])
+    assert len(runs[0]) >= len(runs[-1])
+    assert parallel.shrinking_parts([], 2, 2) == []

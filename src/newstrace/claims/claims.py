@@ -47,7 +47,12 @@ class Claim:
 
     @property
     def centre(self) -> np.ndarray:
-        return embeddings.mean_vector(np.vstack(self.vectors))
+        """The normalised mean of the members' vectors (remembered until a member joins)."""
+        remembered = self.__dict__.get("_centre")
+        if remembered is None or remembered[0] != len(self.vectors):
+            remembered = (len(self.vectors), embeddings.mean_vector(np.vstack(self.vectors)))
+            self.__dict__["_centre"] = remembered
+        return remembered[1]
 
     @property
     def text(self) -> str:

@@ -26,6 +26,7 @@ import hashlib
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,10 +46,16 @@ FUZZY_ANYWHERE = 85
 _SMALL = {"of", "for", "the", "and", "on", "in", "de"}
 
 
+_POSSESSIVE = re.compile(r"[’']s$")
+_THE = re.compile(r"^the\s+", re.I)
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=200_000)  # names repeat across a corpus; bounded for servers
 def normalize(text: str) -> str:
-    key = re.sub(r"[’']s$", "", text.strip())
-    key = re.sub(r"^the\s+", "", key, flags=re.I).replace(".", "").lower()
-    key = re.sub(r"\s+", " ", key)
+    key = _POSSESSIVE.sub("", text.strip())
+    key = _THE.sub("", key).replace(".", "").lower()
+    key = _SPACES.sub(" ", key)
     return ALIASES.get(key, key)
 
 

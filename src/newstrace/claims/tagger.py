@@ -91,13 +91,25 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     sentence edges, a verb's dependents, the nearest two governing verbs ("the subject
     of *say*", "inside the complement of *say*") and the neighbours.
     """
-    from spacy.attrs import DEP, ENT_TYPE, HEAD, IS_TITLE, LEMMA, POS, SENT_START, SHAPE, TAG
+    from spacy.attrs import (
+        DEP,
+        ENT_TYPE,
+        HEAD,
+        IS_TITLE,
+        LEMMA,
+        LOWER,
+        POS,
+        SENT_START,
+        SHAPE,
+        TAG,
+    )
 
     n = len(doc)
     if n == 0:
         return []
     vocab = doc.vocab
-    rows = doc.to_array([HEAD, LEMMA, POS, TAG, DEP, SHAPE, ENT_TYPE, SENT_START, IS_TITLE])
+    rows = doc.to_array([HEAD, LEMMA, POS, TAG, DEP, SHAPE, ENT_TYPE, SENT_START, IS_TITLE,
+                         LOWER])
     heads = (rows[:, 0].astype("int64") + range(n)).tolist()
     lemma = _strings(vocab, rows[:, 1].tolist(), lower=True)
     pos = _strings(vocab, rows[:, 2].tolist())
@@ -108,32 +120,43 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     starts = [v == 1 for v in rows[:, 7].astype("int64").tolist()]
     starts[0] = True
     titles = rows[:, 8].tolist()
-    lower = [t.lower_ for t in doc]
+    lower = _strings(vocab, rows[:, 9].tolist())
     quoted = ["1" if q else "0" for q in _in_quotation(doc)]
     verbal = [p in ("VERB", "AUX") for p in pos]
     children: list[list[int]] = [[] for _ in range(n)]
     for j, h in enumerate(heads):
         if h != j:
             children[h].append(j)
-    window = (("w", lower), ("p", pos), ("q", quoted))
+    # a token's own block and what it gives its neighbours, remembered by the values
+    # they are made of (a news vocabulary repeats: most tokens cost two lookups)
+    own_of, around_of = _OWN, _AROUND
+    if len(own_of) > _MAX_BLOCKS:
+        own_of.clear()
+    if len(around_of) > _MAX_BLOCKS:
+        around_of.clear()
+    # per token: its features as seen from offsets -2, -1, 1, 2; two edge tokens each side
+    around: list[tuple[tuple[str, ...], ...]] = [_EDGE, _EDGE]
+    for key in zip(lower, pos, quoted, strict=True):
+        block = around_of.get(key)
+        if block is None:
+            w, p, q = key
+            block = around_of[key] = tuple((f"{o}w={w}", f"{o}p={p}", f"{o}q={q}")
+                                           for o in (-2, -1, 1, 2))
+        around.append(block)
+    around += [_EDGE, _EDGE]
     features: list[list[str]] = []
     for i in range(n):
         h = heads[i]
-        f = [
-            "b",
-            "w=" + lower[i],
-            "l=" + lemma[i],
-            "p=" + pos[i],
-            "t=" + tags[i],
-            "d=" + dep[i],
-            "dl=" + dep[i] + ">" + lemma[h],
-            "hp=" + pos[h],
-            "lp=" + lemma[i] + "/" + pos[i],
-            "s3=" + lower[i][-3:],
-            "sh=" + shapes[i][:4],
-            "e=" + ents[i],
-            "q=" + quoted[i],
-        ]
+        key = (lower[i], lemma[i], pos[i], tags[i], dep[i], lemma[h], pos[h], shapes[i],
+               ents[i], quoted[i])
+        own = own_of.get(key)
+        if own is None:
+            w, lem, p, t, d, head_lemma, head_pos, shape, e, q = key
+            own = own_of[key] = (
+                "b", "w=" + w, "l=" + lem, "p=" + p, "t=" + t, "d=" + d,
+                "dl=" + d + ">" + head_lemma, "hp=" + head_pos, "lp=" + lem + "/" + p,
+                "s3=" + w[-3:], "sh=" + shape[:4], "e=" + e, "q=" + q)
+        f = list(own)
         if starts[i]:
             f.append("first")
         if i + 1 == n or starts[i + 1]:
@@ -152,13 +175,23 @@ def paragraph_features(doc: Any) -> list[list[str]]:
                 f.append(f"g{depth}r={relation}")
                 f.append(f"g{depth}v={verb}")
             child, h = h, heads[h]
-        f.extend(neighbour_features(i, n, window, "<edge>"))
+        # neighbour_features' order: token i sits at i + 2 in ``around``
+        f.extend(around[i][0])
+        f.extend(around[i + 1][1])
+        f.extend(around[i + 3][2])
+        f.extend(around[i + 4][3])
         if i + 1 < n:
             f.append(f"bi={lower[i]}_{lower[i + 1]}")
         if i > 0:
             f.append(f"-bi={lower[i - 1]}_{lower[i]}")
         features.append(f)
     return features
+
+
+_OWN: dict[tuple[str, ...], tuple[str, ...]] = {}
+_AROUND: dict[tuple[str, str, str], tuple[tuple[str, str, str], ...]] = {}
+_MAX_BLOCKS = 300_000  # per table, for long-running servers
+_EDGE = tuple((f"{o}w=<edge>",) for o in (-2, -1, 1, 2))
 
 
 @cache
