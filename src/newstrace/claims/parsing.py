@@ -37,6 +37,7 @@ _PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
 REMEMBERED = "newstrace_remembered_attributes"
 ENTITY_TAGGER = "newstrace_entity_tagger"
 ENTITY_DECODER = "newstrace_entity_decoder"
+DEPENDENCY_DECODER = "newstrace_dependency_decoder"
 #: Which entity recogniser the parse runs: "spacy" (the model's own) or "crf" (the
 #: distilled tagger, for bulk corpora).
 ENTITIES = os.environ.get("NEWSTRACE_ENTITIES", "spacy").strip().lower() or "spacy"
@@ -75,6 +76,14 @@ def _load(entities: str) -> Any:
             model.add_pipe(REMEMBERED, after="lemmatizer")
             model.disable_pipe("attribute_ruler")
             model.disable_pipe("lemmatizer")
+        if "parser" in model.pipe_names:
+            from newstrace.claims.dependency_decoder import BatchedDependencyParser
+
+            if not Language.has_factory(DEPENDENCY_DECODER):
+                Language.factory(DEPENDENCY_DECODER, func=lambda nlp, name:
+                                 BatchedDependencyParser(nlp.get_pipe("parser")))
+            model.add_pipe(DEPENDENCY_DECODER, after="parser")
+            model.disable_pipe("parser")
         if entities == "crf" and "ner" in model.pipe_names:
             from newstrace.claims.entity_tagger import EntityTagger
 
