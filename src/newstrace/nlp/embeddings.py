@@ -41,6 +41,7 @@ def _model() -> Any:
         backend = model._model
         if PieceProjections.fits(backend):
             backend._encode_batch = PieceProjections(backend).encode_batch
+    parallel.keep_loaded()
     return model
 
 
