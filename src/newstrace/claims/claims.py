@@ -56,9 +56,12 @@ class Claim:
 
     @property
     def text(self) -> str:
-        centre = self.centre
-        best = max(range(len(self.attributions)),
-                   key=lambda i: (_rounded(float(self.vectors[i] @ centre)), -i))
+        if len(self.attributions) == 1:
+            best = 0
+        else:
+            centre = self.centre
+            best = max(range(len(self.attributions)),
+                       key=lambda i: (_rounded(float(self.vectors[i] @ centre)), -i))
         return self.attributions[best].content.text.strip("“”\" ")
 
     @property
@@ -101,11 +104,13 @@ def _rounded(cosine: float) -> float:
 NEGATED = re.compile(r"\b(not|never|no|none|neither|nor)\b|n[’']t\b", re.I)
 
 
+_SAYS_NO = re.compile(r"[“\"]No[.!]?[”\"]")
+
+
 def is_denial(attribution: Attribution) -> bool:
     """A denial by its cue ("denied") or its words ("malicious information", “No.”)."""
-    sentence = attribution.sentence.text if attribution.sentence else ""
-    return attribution.denial or bool(DENIAL_WORDS.search(attribution.content.text)) or bool(
-        re.search(r"[“\"]No[.!]?[”\"]", sentence))
+    return (attribution.denial or bool(DENIAL_WORDS.search(attribution.content.text))
+            or bool(attribution.sentence and _SAYS_NO.search(attribution.sentence.text)))
 
 
 MIN_CLAIM_WORDS = 3
@@ -130,9 +135,14 @@ def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarra
     out: list[tuple[np.ndarray, np.ndarray]] = []
     for start in range(0, n, step):
         block = vectors[start : start + step] @ vectors[: start + step].T
+        # the close earlier rows of the whole block at once, row by row in order
+        close = block >= NEIGHBOUR_FLOOR
+        close &= np.arange(block.shape[1])[None, :] < (start + np.arange(len(block)))[:, None]
+        rows, cols = np.nonzero(close)
+        bounds = np.searchsorted(rows, np.arange(len(block) + 1))
         for r in range(len(block)):
-            row = block[r, : start + r]
-            idx = np.flatnonzero(row >= NEIGHBOUR_FLOOR)
+            idx = cols[bounds[r] : bounds[r + 1]]
+            row = block[r]
             if len(idx) > NEIGHBOURS:
                 idx = idx[np.argsort(-row[idx], kind="stable")[:NEIGHBOURS]]
             out.append((idx, row[idx]))
@@ -176,7 +186,7 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
                 continue
             if c not in scores:
                 total = centre_sums[c]
-                norm = float(np.linalg.norm(total))
+                norm = float(np.sqrt(total.dot(total)))  # np.linalg.norm, without its checks
                 centre_sim = float(total @ vector) / norm if norm else 0.0
                 scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
             # a member for meaning backed by the same predicate ("consider", "send")

@@ -143,13 +143,22 @@ def resolve(mentions: list[Mention]) -> list[Entity]:
         by_type[key[0]].append(key)
     for type_, type_keys in by_type.items():
         long_names = [k for k in type_keys if len(k[1].split()) >= 2]
-        # aliases and acronyms
+        # aliases and acronyms; a name's initials are remembered until a merge changes
+        # its group's best text
+        initials_of: dict[tuple[str, str], str] = {}
         for key in type_keys:
             text = groups[key].best_text
             if text.isupper() and 2 <= len(text) <= 6:
-                matches = [k for k in long_names if _initials(groups[k].best_text) == text]
+                matches = []
+                for k in long_names:
+                    initials = initials_of.get(k)
+                    if initials is None:
+                        initials = initials_of[k] = _initials(groups[k].best_text)
+                    if initials == text:
+                        matches.append(k)
                 if len(matches) == 1:
                     merge(key, matches[0], "acronym")
+                    initials_of.pop(root(matches[0]), None)
         if type_ == "person":
             _resolve_people(groups, type_keys, merge, root)
         else:
