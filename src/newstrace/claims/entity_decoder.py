@@ -33,11 +33,8 @@ _MOVE_OF = {"B": _BEGIN, "I": _IN, "L": _LAST, "U": _UNIT, "O": _OUT}
 
 
 class BatchedEntityRecognizer:
-    """A spaCy component: ``recognizer``'s entities, decoded a batch at a time.
-
-    >>> from newstrace.claims.parsing import nlp  # doctest: +SKIP
-    >>> model = nlp()  # the pipeline's "ner" is replaced by this component  # doctest: +SKIP
-    """
+    """A spaCy component: ``recognizer``'s entities, decoded a batch at a time. The parse
+    (:func:`newstrace.claims.parsing.nlp`) runs it in place of the model's "ner"."""
 
     def __init__(self, recognizer: Any) -> None:
         self.recognizer = recognizer
