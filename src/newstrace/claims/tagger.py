@@ -64,22 +64,36 @@ def _strings(vocab: Any, hashes: list[int], lower: bool = False) -> list[str]:
     return out
 
 
-def neighbour_features(i: int, n: int, columns: tuple[tuple[str, list[str]], ...],
-                       edge: str) -> list[str]:
-    """Features of the tokens two either side of token ``i`` of ``n``: for each offset,
+_OFFSETS = (-2, -1, 1, 2)
+#: Each token's features as its neighbours see them, by column names and values: a news
+#: vocabulary repeats, so most tokens cost one lookup (bounded for long-running servers).
+_SEEN_FROM: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[tuple[str, ...], ...]] = {}
+_MAX_SEEN = 300_000
+
+
+def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str
+                      ) -> list[tuple[str, ...]]:
+    """For each token, the features of the tokens two either side of it: for each offset,
     ``"{offset}{name}={value}"`` per column, or one ``"{offset}w={edge}"`` off the edge.
 
-    >>> neighbour_features(0, 2, (("w", ["a", "b"]),), "<edge>")
-    ['-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>']
+    >>> neighbour_windows((("w", ["a", "b"]),), "<edge>")[0]
+    ('-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>')
     """
-    out = []
-    for offset in (-2, -1, 1, 2):
-        j = i + offset
-        if 0 <= j < n:
-            out.extend(f"{offset}{name}={values[j]}" for name, values in columns)
-        else:
-            out.append(f"{offset}w={edge}")
-    return out
+    names = tuple(name for name, _ in columns)
+    if len(_SEEN_FROM) > _MAX_SEEN:
+        _SEEN_FROM.clear()
+    off_edge = tuple((f"{o}w={edge}",) for o in _OFFSETS)
+    seen = [off_edge, off_edge]  # token i at i + 2, two edge tokens each side
+    for values in zip(*(v for _, v in columns), strict=True):
+        block = _SEEN_FROM.get((names, values))
+        if block is None:
+            block = _SEEN_FROM[(names, values)] = tuple(
+                tuple(f"{o}{name}={value}" for name, value in zip(names, values, strict=True))
+                for o in _OFFSETS)
+        seen.append(block)
+    seen += [off_edge, off_edge]
+    return [(*seen[i][0], *seen[i + 1][1], *seen[i + 3][2], *seen[i + 4][3])
+            for i in range(len(seen) - 4)]
 
 
 def paragraph_features(doc: Any) -> list[list[str]]:
@@ -127,36 +141,25 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     for j, h in enumerate(heads):
         if h != j:
             children[h].append(j)
-    # a token's own block and what it gives its neighbours, remembered by the values
-    # they are made of (a news vocabulary repeats: most tokens cost two lookups)
-    own_of, around_of = _OWN, _AROUND
-    if len(own_of) > _MAX_BLOCKS:
-        own_of.clear()
-    if len(around_of) > _MAX_BLOCKS:
-        around_of.clear()
-    # per token: its features as seen from offsets -2, -1, 1, 2; two edge tokens each side
-    around: list[tuple[tuple[str, ...], ...]] = [_EDGE, _EDGE]
-    for key in zip(lower, pos, quoted, strict=True):
-        block = around_of.get(key)
-        if block is None:
-            w, p, q = key
-            block = around_of[key] = tuple((f"{o}w={w}", f"{o}p={p}", f"{o}q={q}")
-                                           for o in (-2, -1, 1, 2))
-        around.append(block)
-    around += [_EDGE, _EDGE]
+    windows = neighbour_windows((("w", lower), ("p", pos), ("q", quoted)), "<edge>")
     features: list[list[str]] = []
     for i in range(n):
         h = heads[i]
-        key = (lower[i], lemma[i], pos[i], tags[i], dep[i], lemma[h], pos[h], shapes[i],
-               ents[i], quoted[i])
-        own = own_of.get(key)
-        if own is None:
-            w, lem, p, t, d, head_lemma, head_pos, shape, e, q = key
-            own = own_of[key] = (
-                "b", "w=" + w, "l=" + lem, "p=" + p, "t=" + t, "d=" + d,
-                "dl=" + d + ">" + head_lemma, "hp=" + head_pos, "lp=" + lem + "/" + p,
-                "s3=" + w[-3:], "sh=" + shape[:4], "e=" + e, "q=" + q)
-        f = list(own)
+        f = [
+            "b",
+            "w=" + lower[i],
+            "l=" + lemma[i],
+            "p=" + pos[i],
+            "t=" + tags[i],
+            "d=" + dep[i],
+            "dl=" + dep[i] + ">" + lemma[h],
+            "hp=" + pos[h],
+            "lp=" + lemma[i] + "/" + pos[i],
+            "s3=" + lower[i][-3:],
+            "sh=" + shapes[i][:4],
+            "e=" + ents[i],
+            "q=" + quoted[i],
+        ]
         if starts[i]:
             f.append("first")
         if i + 1 == n or starts[i + 1]:
@@ -175,11 +178,7 @@ def paragraph_features(doc: Any) -> list[list[str]]:
                 f.append(f"g{depth}r={relation}")
                 f.append(f"g{depth}v={verb}")
             child, h = h, heads[h]
-        # neighbour_features' order: token i sits at i + 2 in ``around``
-        f.extend(around[i][0])
-        f.extend(around[i + 1][1])
-        f.extend(around[i + 3][2])
-        f.extend(around[i + 4][3])
+        f.extend(windows[i])
         if i + 1 < n:
             f.append(f"bi={lower[i]}_{lower[i + 1]}")
         if i > 0:
@@ -188,10 +187,6 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     return features
 
 
-_OWN: dict[tuple[str, ...], tuple[str, ...]] = {}
-_AROUND: dict[tuple[str, str, str], tuple[tuple[str, str, str], ...]] = {}
-_MAX_BLOCKS = 300_000  # per table, for long-running servers
-_EDGE = tuple((f"{o}w=<edge>",) for o in (-2, -1, 1, 2))
 
 
 @cache
