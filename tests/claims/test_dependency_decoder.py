@@ -13,6 +13,7 @@ TEXTS = [
     "Wang  Wenbin said  China\tdoes not sell arms.   Spaces   everywhere.",
     "Biden",
     "   ",
+    "",  # an empty doc: nothing to decode
     "The sources, who spoke on condition of anonymity because they were not authorized to "
     "discuss the matter, said that the talks, which began in March and were expected to end "
     "in May, had stalled after the two sides failed to agree on the terms of a ceasefire, "

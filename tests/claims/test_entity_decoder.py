@@ -13,6 +13,7 @@ TEXTS = [
     "Jen Psaki told CNN. The White House\n\nsaid nothing.  New York   City was quiet.",
     "Biden",  # a one-token paragraph: a unit entity or nothing
     "   ",  # whitespace only
+    "",  # an empty doc: nothing to decode
     "The U.S. Department of State and the European Union met in Brussels on Feb. 24, 2023, "
     "at 10 a.m., with 3,000 people and $5 million at stake.",
 ]

@@ -57,7 +57,8 @@ def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attributio
         return mentions, attributions
     runs = parallel.shrinking_parts([len(a.text) for a in articles], processes, SMALLEST_PART)
     results = parallel.share(_extract_part, [articles[run.start : run.stop] for run in runs])
-    # each part's contents were embedded where it was parsed; remember the helpers'
+    # each part's contents were embedded where it was parsed: remember them here (the
+    # parts this process took are in its cache already, and remembering is idempotent)
     for _, _, texts, vectors in results[1:]:
         embeddings.remember(texts, vectors)
     return ([m for mentions, _, _, _ in results for m in mentions],

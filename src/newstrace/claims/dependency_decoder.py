@@ -75,12 +75,12 @@ class BatchedDependencyParser:
             if self.exact:
                 # long paragraphs to spaCy's loop: stepping in arrays costs the same
                 # per step however few states are left, and a long one leaves few
-                short = [d for d in batch if len(d) <= LONG]
                 try:
-                    self._parse(spacy_groups(short, batch_size))
-                except _NoValidMove:
-                    short = []
-                rest = [d for d in batch if len(d) > LONG] if short else batch
+                    self._parse(spacy_groups([d for d in batch if len(d) <= LONG],
+                                             batch_size))
+                    rest = [d for d in batch if len(d) > LONG]
+                except _NoValidMove:  # nothing was written: spaCy parses the whole batch
+                    rest = batch
                 if rest:
                     for _ in self.parser.pipe(rest, batch_size=batch_size):
                         pass
@@ -91,7 +91,6 @@ class BatchedDependencyParser:
     def _parse(self, groups: list[list[Any]]) -> None:
         from spacy.attrs import DEP, HEAD, SENT_START
 
-        groups = [g for g in groups if any(len(d) for d in g)]
         if not groups:
             return
         docs = [doc for group in groups for doc in group]
@@ -100,14 +99,11 @@ class BatchedDependencyParser:
         width = int(lengths.max()) + 1
         sent_start = np.zeros((len(docs), width), dtype=np.int64)
         for n, doc in enumerate(docs):
-            if len(doc):
-                sent_start[n, : len(doc)] = doc.to_array(SENT_START).astype(np.int64)
+            sent_start[n, : len(doc)] = doc.to_array(SENT_START).astype(np.int64)
         heads, labels = _decode(self.network, table, lengths, sent_start, self.move,
                                 self.label)
         for n, doc in enumerate(docs):
             size = len(doc)
-            if not size:
-                continue
             head = heads[n, :size]
             rows = np.arange(size)
             rootless = head < 0
@@ -140,7 +136,7 @@ def _decode(network: TransitionNetwork, table: np.ndarray, lengths: np.ndarray,
     cannot_start = sent_start == -1
     kinds = len(_MOVE_OF)
     step = 0
-    active = np.flatnonzero(lengths > 0)
+    active = np.arange(n_docs)
     while len(active):
         step += 1
         a = active

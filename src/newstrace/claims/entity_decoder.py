@@ -70,15 +70,13 @@ class BatchedEntityRecognizer:
                 continue
             # spaCy's own grouping, so the network sees the very same sub-batches; the
             # decoding then steps through the whole batch at once
-            self._recognize([[d for d in group if len(d)]
-                             for group in spacy_groups(batch, batch_size)])
+            self._recognize(spacy_groups(batch, batch_size))
             yield from batch
 
     def _recognize(self, groups: list[list[Any]]) -> None:
         from spacy.attrs import IS_SPACE, SENT_START
         from spacy.tokens import Span
 
-        groups = [group for group in groups if group]
         if not groups:
             return
         docs = [doc for group in groups for doc in group]

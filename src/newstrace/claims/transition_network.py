@@ -61,7 +61,11 @@ class TransitionNetwork:
 
 
 def spacy_groups(docs: list[Any], batch_size: int) -> list[list[Any]]:
-    """``docs`` as spaCy's ``Parser.pipe`` cuts a batch: by length, a quarter batch each."""
+    """``docs`` as spaCy's ``Parser.pipe`` cuts a batch (by length, a quarter batch each),
+    without the empty ones: they add no rows to the network's products and have nothing
+    to decode, so each group's rows are spaCy's own."""
     by_length = sorted(docs, key=len)
     step = max(batch_size // 4, 2)
-    return [by_length[start : start + step] for start in range(0, len(by_length), step)]
+    groups = [[d for d in by_length[start : start + step] if len(d)]
+              for start in range(0, len(by_length), step)]
+    return [group for group in groups if group]
