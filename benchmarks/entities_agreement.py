@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 from newstrace.claims.entity_tagger import LABELS, EntityTagger, silver_labels
-from newstrace.claims.parsing import nlp, paragraphs
+from newstrace.claims.parsing import ENTITY_DECODER, nlp, paragraphs
 from newstrace.claims.tagger import spans_of
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "dev"
@@ -37,10 +37,11 @@ def main() -> None:
              for p in sorted((DEV / "text").glob("*.txt"))[: args.limit]]
     model = nlp("spacy")
     flat = [p for t in texts for _, p in paragraphs(t)]
-    # everything but the recogniser, then each recogniser on copies of the same docs
-    with model.select_pipes(disable=["ner"]):
+    # everything but the recogniser (the model's own, decoded a batch at a time, as the
+    # default parse runs it), then each recogniser on copies of the same docs
+    with model.select_pipes(disable=[ENTITY_DECODER]):
         docs = list(model.pipe(flat, batch_size=256))
-    recogniser, tagger = model.get_pipe("ner"), EntityTagger()
+    recogniser, tagger = model.get_pipe(ENTITY_DECODER), EntityTagger()
     reference_docs = [d.copy() for d in docs]
     start = time.perf_counter()
     reference_docs = list(recogniser.pipe(reference_docs, batch_size=256))
