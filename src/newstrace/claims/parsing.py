@@ -91,6 +91,12 @@ def _load(entities: str) -> Any:
 
             _replace(model, ("ner",), ENTITY_DECODER,
                      lambda nlp: BatchedEntityRecognizer(nlp.get_pipe("ner")))
+        from newstrace.claims.token_embeddings import remember_embeddings
+
+        # the shared encoder and the recogniser's own (disabled: its decoder runs its network)
+        for _name, component in model.components:
+            if hasattr(component, "model") and hasattr(component.model, "walk"):
+                remember_embeddings(component.model)
         parallel.keep_loaded()
         return model
     raise RuntimeError(f"no English spaCy model installed (tried {', '.join(MODELS)}): "

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from newstrace import parallel
+from newstrace.nlp.products import batch_rows
 
 DIM = 512
 BATCH = 32  # the encoder pads a batch to its longest sentence: small batches stay fast
@@ -101,9 +102,10 @@ class PieceProjections:
     768 values (embedding row, one matrix product, layer norm): it depends on the piece
     and nothing else, so a piece seen before costs one row copy instead of a quarter of
     the pass's arithmetic. A news vocabulary is a few thousand pieces (4,923 in 100
-    PolNeAR articles' 38,415). New pieces are projected three rows or more at a time,
-    like a batch, which gives the very same bits (tested against the package's own
-    forward pass); the rest of the pass is the package's, unchanged.
+    PolNeAR articles' 38,415). New pieces are projected as a batch
+    (:func:`~newstrace.nlp.products.batch_rows`), which gives the very same bits
+    (tested against the package's own forward pass); the rest of the pass is the
+    package's, unchanged.
     """
 
     MAX_PIECES = 32_768  # ~100 MB of float32 rows at most, then start again
@@ -139,9 +141,7 @@ class PieceProjections:
             for n, piece in enumerate(ids):
                 first.setdefault(piece, n)
             at = [first[p] for p in pieces]
-            # three rows or more: a product of one or two rows takes another path in
-            # BLAS, whose last bits differ from a batch's
-            x = emb[at + [at[0]] * max(0, 3 - len(at))] @ backend.proj_W
+            x = emb[batch_rows(at)] @ backend.proj_W  # a batch's bits: see nlp.products
             x += backend.proj_b
             _layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
             start = len(row_of)

@@ -1,0 +1,70 @@
+"""Remembered token embeddings are the token encoder's own, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from newstrace.claims.parsing import MODELS, load_model, nlp, paragraphs
+from newstrace.claims.token_embeddings import RememberedEmbeddings, remember_embeddings
+
+TEXTS = [
+    "Biden",  # one token: numpy's matrix-vector path for a product of one row
+    "Jen Psi told CNN.",
+    "",
+    "   ",
+    "Foreign Ministry spokesman Wang Wenbin said China had not supplied weapons.",
+]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    return load_model(MODELS[0])  # the model's encoders, nothing remembered
+
+
+@pytest.fixture(scope="module")
+def texts(seeds_dir):
+    return TEXTS + [p for f in sorted(seeds_dir.glob("*.txt")) for _, p in paragraphs(f.read_text())]
+
+
+def _embed_chains(reference):
+    return [reference.get_pipe("tok2vec").model.layers[0],  # six attributes, 576 x 288
+            reference.get_pipe("ner").model.get_ref("tok2vec").layers[0].layers[0]]  # four
+
+
+def test_the_pipeline_remembers_both_encoders_embeddings() -> None:
+    ours = nlp("spacy")
+    for component in ("tok2vec", "ner"):
+        model = ours.get_pipe(component).model
+        assert [n.name for n in model.walk()].count("remembered_embed") == 1
+        assert remember_embeddings(model) == 0  # once only
+
+
+@pytest.mark.parametrize("chain", [0, 1])
+def test_remembered_rows_are_a_large_batchs_own(reference, texts, chain) -> None:
+    embed = _embed_chains(reference)[chain]
+    assert RememberedEmbeddings.fits(embed)
+    docs = [reference.make_doc(t) for t in texts]
+    expected = embed.predict(docs)  # one batch of ~2,800 tokens
+    assert sum(len(e) for e in expected) > 2000
+    remembered = RememberedEmbeddings(embed)
+    for size in (1, 3, 64, len(docs)):  # cold with one doc at a time, then from memory
+        got = [v for i in range(0, len(docs), size)
+               for v in remembered.forward(None, docs[i : i + size], False)[0]]
+        assert len(got) == len(expected)
+        assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True)), size
+    distinct = len(remembered.row_of)
+    remembered = RememberedEmbeddings(embed)
+    remembered.MAX_ROWS = 50  # forgetting and starting again gives the same
+    got = [v for i in range(0, len(docs), 8)
+           for v in remembered.forward(None, docs[i : i + 8], False)[0]]
+    assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))
+    assert len(remembered.row_of) < distinct
+
+
+def test_training_goes_through_the_chains_own_pass(reference) -> None:
+    embed = _embed_chains(reference)[1]
+    docs = [reference.make_doc(t) for t in TEXTS]
+    vectors, backprop = RememberedEmbeddings(embed).forward(None, docs, True)
+    assert all(np.array_equal(v, e) for v, e in zip(vectors, embed.predict(docs), strict=True))
+    assert callable(backprop)
