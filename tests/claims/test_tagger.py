@@ -21,7 +21,8 @@ def test_spans_of_bio_labels() -> None:
 
 def test_quotation_state_nests_and_toggles() -> None:
     doc = parse_many(["He said “we will” and \"no\" then."])[0][0].doc
-    inside = dict(zip([t.text for t in doc], tagger._in_quotation(doc), strict=True))
+    words = [t.text for t in doc]
+    inside = dict(zip(words, tagger._in_quotation(words), strict=True))
     assert inside["we"] and inside["no"] and not inside["He"] and not inside["then"]
 
 
@@ -131,7 +132,7 @@ def test_a_long_transcript_paragraph_keeps_every_attribution() -> None:
 
 def _reference_features(doc: Any) -> list[list[str]]:
     """The tagger's features read token by token, as the model was first trained on."""
-    quoted = tagger._in_quotation(doc)
+    quoted = tagger._in_quotation([t.text for t in doc])
     out = []
     for i, t in enumerate(doc):
         q = "1" if quoted[i] else "0"

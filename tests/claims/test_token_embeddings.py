@@ -24,7 +24,8 @@ def reference():
 
 @pytest.fixture(scope="module")
 def texts(seeds_dir):
-    return TEXTS + [p for f in sorted(seeds_dir.glob("*.txt")) for _, p in paragraphs(f.read_text())]
+    return TEXTS + [p for f in sorted(seeds_dir.glob("*.txt"))
+                    for _, p in paragraphs(f.read_text())]
 
 
 def _embed_chains(reference):

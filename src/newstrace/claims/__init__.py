@@ -24,6 +24,7 @@ from newstrace.claims.claims import Claim, group_claims, texts_to_embed
 from newstrace.claims.entities import Mention, mentions_from_parse
 from newstrace.claims.parsing import parse_many
 from newstrace.claims.resolve import Entity, resolve
+from newstrace.claims.tagger import tag_docs
 from newstrace.nlp import embeddings
 from newstrace.records import Article
 from newstrace.stages import StageResult
@@ -71,6 +72,7 @@ def _extract_part(articles: list[Article], embed: bool = True
     ``embed``, the texts claim grouping will embed with their vectors: in a shared job
     each process embeds its own part (no second pool, no second model start)."""
     parsed = parse_many([a.text for a in articles])
+    tag_docs([p.doc for paragraphs in parsed for p in paragraphs])  # one decoding for all
     mentions: list[Mention] = []
     attributions: list[Attribution] = []
     for article, paragraphs in zip(articles, parsed, strict=True):
