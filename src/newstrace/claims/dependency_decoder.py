@@ -27,7 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.claims.transition_network import TransitionNetwork, spacy_groups
+from newstrace.claims.transition_network import (
+    BATCHES_DECODED_TOGETHER,
+    TransitionNetwork,
+    spacy_groups,
+)
 
 # spaCy's arc-eager move types (spacy.pipeline._parser_internals.arc_eager)
 _SHIFT, _REDUCE, _LEFT, _RIGHT, _BREAK = range(5)
@@ -70,7 +74,7 @@ class BatchedDependencyParser:
     def pipe(self, docs: Iterable[Any], batch_size: int = 256) -> Iterator[Any]:
         from spacy.util import minibatch
 
-        for batch in minibatch(docs, size=batch_size):
+        for batch in minibatch(docs, size=batch_size * BATCHES_DECODED_TOGETHER):
             batch = list(batch)
             if self.exact:
                 # long paragraphs to spaCy's loop: stepping in arrays costs the same

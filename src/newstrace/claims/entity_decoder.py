@@ -27,7 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.claims.transition_network import TransitionNetwork, spacy_groups
+from newstrace.claims.transition_network import (
+    BATCHES_DECODED_TOGETHER,
+    TransitionNetwork,
+    spacy_groups,
+)
 
 # spaCy's BILUO move types (spacy.pipeline._parser_internals.ner)
 _BEGIN, _IN, _LAST, _UNIT, _OUT = range(1, 6)
@@ -62,7 +66,7 @@ class BatchedEntityRecognizer:
     def pipe(self, docs: Iterable[Any], batch_size: int = 256) -> Iterator[Any]:
         from spacy.util import minibatch
 
-        for batch in minibatch(docs, size=batch_size):
+        for batch in minibatch(docs, size=batch_size * BATCHES_DECODED_TOGETHER):
             batch = list(batch)
             if not self.exact or any(t.ent_iob != 0 for doc in batch for t in doc):
                 # a preset entity (or a model this decoder was not written for)
