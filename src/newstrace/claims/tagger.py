@@ -80,7 +80,7 @@ def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str,
                       name: Callable[[str], Any] = str) -> list[tuple[Any, ...]]:
     """For each token, the features of the tokens two either side of it: for each offset,
     ``"{offset}{name}={value}"`` per column, or one ``"{offset}w={edge}"`` off the edge;
-    each passed through ``name`` (a model's attribute id, say; None drops a feature).
+    each passed through ``name`` (a model's attribute row, say; None drops a feature).
 
     >>> neighbour_windows((("w", ["a", "b"]),), "<edge>")[0]
     ('-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>')
@@ -107,10 +107,10 @@ def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str,
 
 
 def _named(features: Sequence[str], name: Callable[[str], Any]) -> tuple[Any, ...]:
-    """``features`` passed through ``name``, without those it names None."""
+    """``features`` passed through ``name``, without those it names None (or 0)."""
     if name is str:
         return tuple(features)
-    return tuple(n for n in map(name, features) if n is not None)
+    return tuple(filter(None, map(name, features)))
 
 
 class _ParagraphFeatures:
@@ -127,8 +127,8 @@ class _ParagraphFeatures:
         self.own: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self.head: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self.kind: dict[tuple[str, ...], tuple[Any, ...]] = {}
+        self.more: dict[Any, tuple[Any, ...]] = {}
         self.pairs: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
-        self.more: dict[str, tuple[Any, ...]] = {}
         self.flags = {f: _named((f,), name) for f in ("first", "last", "title")}
 
     def _add(self, table: dict[Any, tuple[Any, ...]], key: Any, features: Sequence[str]
@@ -178,9 +178,11 @@ class _ParagraphFeatures:
                 children[h].append(j)
         windows = neighbour_windows((("w", lower), ("p", pos), ("q", quoted)), "<edge>",
                                     self.name)
-        add, own, head, kind, more, pairs = (self._add, self.own, self.head, self.kind,
-                                             self.more, self.pairs)
+        add, own, head, kind, more = self._add, self.own, self.head, self.kind, self.more
         first, last, title = self.flags["first"], self.flags["last"], self.flags["title"]
+        name, pairs = self.name, self.pairs
+        if len(pairs) > self.MAX_REMEMBERED:
+            pairs.clear()
         nothing: tuple[Any, ...] = ()
         after = [nothing] * (n + 1)  # token i's "bi=" (with the next) and i + 1's "-bi="
         before = [nothing] * (n + 1)
@@ -188,10 +190,9 @@ class _ParagraphFeatures:
             pair = (lower[i], lower[i + 1])
             both = pairs.get(pair)
             if both is None:
-                if len(pairs) > self.MAX_REMEMBERED:
-                    pairs.clear()
-                both = pairs[pair] = (_named((f"bi={pair[0]}_{pair[1]}",), self.name),
-                                      _named((f"-bi={pair[0]}_{pair[1]}",), self.name))
+                joined = lower[i] + "_" + lower[i + 1]
+                both = pairs[pair] = (_named(("bi=" + joined,), name),
+                                      _named(("-bi=" + joined,), name))
             after[i], before[i + 1] = both
         features: list[list[Any]] = []
         for i in range(n):
