@@ -37,3 +37,28 @@ def test_numpy_blas_operations_give_the_models_own_parse(seeds_dir) -> None:
     for expected, got in zip(blis.pipe(texts), ours.pipe(texts), strict=True):
         assert [(t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in got] == [
             (t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in expected]
+
+
+def test_a_batchs_new_contexts_are_learnt_at_once(seeds_dir, monkeypatch) -> None:
+    from newstrace.claims.parsing import RememberedAttributes
+
+    reference = load_model(MODELS[0])
+    fresh = load_model(MODELS[0])  # a cold memory over the model's own ruler
+    remembered = RememberedAttributes(fresh.get_pipe("attribute_ruler"),
+                                      fresh.get_pipe("lemmatizer"), fresh.vocab)
+    ruled: list[int] = []
+    ruler = remembered.ruler
+    monkeypatch.setattr(remembered, "ruler", lambda doc: ruled.append(len(doc)) or ruler(doc))
+    # "na" opens the second paragraph: beside the first one's "gon" in the ruler's one
+    # doc of new contexts it reads another neighbour, so its paragraph is ruled alone
+    texts = ["We gon", "na na na", *TRICKY] + [p for f in sorted(seeds_dir.glob("*.txt"))
+                                              for _, p in paragraphs(f.read_text())]
+    # the parse the ruler reads (tags and labels), then the remembered components
+    docs = list(fresh.pipe(texts, disable=["attribute_ruler", "lemmatizer", "ner"]))
+    got = list(remembered.pipe(docs, batch_size=64))
+    expected = list(reference.pipe(texts))
+    for doc, want in zip(got, expected, strict=True):
+        assert [(t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in doc] == [
+            (t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in want], doc.text
+    assert len(docs) > 60 and len(ruled) < len(docs) // 4  # a handful of ruler runs
+    assert 3 in ruled  # "na na na" went through the ruler alone

@@ -122,8 +122,11 @@ class RememberedAttributes:
     dependency labels ("aux", "det", "mark"; any other label reads alike) and, for
     about a hundred words, the word itself; a handful of two-token rules also read a neighbour
     ("gon na", "got ta", "let 's", "c'm on", "y' all", "ai n't", "there is"). Its output
-    (part of speech, morphology, sometimes a lemma) is remembered per such context;
-    otherwise the real ruler runs on the paragraph and its output is remembered. A lemma
+    (part of speech, morphology, sometimes a lemma) is remembered per such context.
+    The new contexts of a batch of paragraphs are learnt at once: the real ruler runs
+    on one doc made of those tokens, each with its neighbours, and its output is kept
+    where a token's context there is the one it has in its paragraph (otherwise the
+    ruler runs on that paragraph): ~15 ruler runs per 200 articles instead of ~575. A lemma
     depends on the word, its part of speech and morphology: each new combination is
     lemmatised once, token by token, by the real lemmatizer. The final output is also
     remembered per (word, tag, label, neighbours), so a paragraph whose tokens were all
@@ -188,12 +191,29 @@ class RememberedAttributes:
         return known
 
     def __call__(self, doc: Any) -> Any:
+        return self._write(doc, self._read(doc))
+
+    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
+        """The docs, a batch at a time: the ruler contexts a batch's paragraphs bring are
+        first learnt all at once, from one doc of those tokens and their neighbours."""
+        from spacy.util import minibatch
+
+        for batch in minibatch(docs, size=batch_size):
+            read = [self._read(doc) for doc in batch]
+            self._learn([(doc, r) for doc, r in zip(batch, read, strict=True)
+                         if r.contexts is not None])
+            for doc, r in zip(batch, read, strict=True):
+                yield self._write(doc, r)
+
+    def _read(self, doc: Any, every_context: bool = False) -> _Read:
+        """A doc's tokens' (word, tag, label, lower), their outputs if all were seen in the
+        same full context, else (or if ``every_context``) their ruler contexts."""
         import numpy as np
-        from spacy.attrs import DEP, IS_SPACE, LEMMA, LOWER, MORPH, ORTH, POS, TAG
+        from spacy.attrs import DEP, IS_SPACE, LOWER, ORTH, TAG
 
         n = len(doc)
         if n == 0:
-            return doc
+            return _Read([], [], [], None, [])
         array = doc.to_array([ORTH, TAG, DEP, LOWER, IS_SPACE])
         # a token's neighbours as the two-token rules read them: the previous word if it
         # opens such a rule (else 1 after an "expl" label), the next word if it closes one
@@ -208,27 +228,78 @@ class RememberedAttributes:
         rows = array[:, :4].tolist()
         keys = [(o, t, d, *around) for (o, t, d, _), around in zip(rows, neighbours,
                                                                     strict=True)]
-        known = self.known
-        values = [known.get(k) for k in keys]
-        spaces = np.flatnonzero(array[:, 4]).tolist()
-        if None in values:
+        values = list(map(self.known.get, keys))
+        contexts = None
+        if every_context or None in values:
             # the ruler's context: tag, label where a rule names it, the word where a rule
             # names it, neighbours, whitespace
             is_space = array[:, 4].tolist()
             contexts = [(t, self._label(d), self._word(w), *around, space)
                         for (_, t, d, w), around, space in zip(rows, neighbours, is_space,
                                                                 strict=True)]
-            values = self._slow(doc, rows, contexts)
+        return _Read(rows, keys, values, contexts, np.flatnonzero(array[:, 4]).tolist())
+
+    def _write(self, doc: Any, read: _Read) -> Any:
+        import numpy as np
+        from spacy.attrs import LEMMA, MORPH, POS
+
+        if not read.rows:
+            return doc
+        values = read.values
+        if read.contexts is not None:
+            values = self._slow(doc, read.rows, read.contexts)
+            known = self.known
             if len(known) > self.MAX_REMEMBERED:
                 known.clear()
-            known.update(zip(keys, values, strict=True))
+            known.update(zip(read.keys, values, strict=True))
         doc.from_array([POS, MORPH, LEMMA], np.array(values, dtype=np.uint64))
-        for i in spaces:  # what the ruler's whitespace rules rewrite besides
+        for i in read.spaces:  # what the ruler's whitespace rules rewrite besides
             token = doc[i]
             token.tag_ = "_SP"
             if token.dep:
                 token.dep_ = "dep"
         return doc
+
+    def _learn(self, docs: list[tuple[Any, _Read]]) -> None:
+        """Run the ruler once on the tokens of ``docs`` whose contexts are new, each with
+        its neighbours, and remember its output where a token's context there is the one
+        it has in its own doc (else its paragraph goes through the ruler)."""
+        import numpy as np
+        from spacy.attrs import DEP, HEAD, LEMMA, MORPH, POS, TAG
+        from spacy.tokens import Doc
+
+        ruled = self.ruled
+        words: list[str] = []
+        spaces: list[bool] = []
+        tags_deps: list[tuple[int, int, int]] = []
+        wanted: list[tuple[int, tuple[int, ...]]] = []  # (position, context)
+        new: set[tuple[int, ...]] = set()
+        for doc, read in docs:
+            assert read.contexts is not None
+            for i, context in enumerate(read.contexts):
+                if context in ruled or context in new:
+                    continue
+                new.add(context)
+                for j in range(max(0, i - 1), min(len(doc), i + 2)):
+                    if j == i:
+                        wanted.append((len(words), context))
+                    token = doc[j]
+                    words.append(token.text)
+                    spaces.append(bool(token.whitespace_))
+                    tags_deps.append((read.rows[j][1], 0, read.rows[j][2]))
+        if not wanted:
+            return
+        sample = Doc(self.vocab, words=words, spaces=spaces)
+        sample.from_array([TAG, HEAD, DEP], np.array(tags_deps, dtype=np.uint64))
+        contexts = self._read(sample, every_context=True).contexts
+        assert contexts is not None
+        self.ruler(sample)
+        values = sample.to_array([POS, MORPH, LEMMA]).tolist()
+        if len(ruled) > self.MAX_REMEMBERED:
+            ruled.clear()
+        for at, context in wanted:
+            if contexts[at] == context:
+                ruled[context] = tuple(values[at])
 
     def _slow(self, doc: Any, rows: list[list[int]], contexts: list[tuple[int, ...]]
               ) -> list[tuple[int, int, int]]:
@@ -260,9 +331,14 @@ class RememberedAttributes:
             out.append((pos, morph, lemma))
         return out
 
-    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
-        for doc in docs:
-            yield self(doc)
+
+@dataclass(slots=True)
+class _Read:
+    rows: list[list[int]]  # per token: ORTH, TAG, DEP, LOWER
+    keys: list[tuple[int, ...]]  # per token: its full context
+    values: list[tuple[int, int, int] | None]  # remembered outputs (None: new)
+    contexts: list[tuple[int, ...]] | None  # the ruler's contexts, when needed
+    spaces: list[int]  # the whitespace tokens
 
 
 def _among(values: Any, few: Any) -> Any:
