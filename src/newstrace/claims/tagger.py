@@ -70,9 +70,10 @@ def _strings(vocab: Any, hashes: list[int], lower: bool = False) -> list[str]:
 
 
 _OFFSETS = (-2, -1, 1, 2)
-#: Each token's features as its neighbours see them, by column names and values: a news
-#: vocabulary repeats, so most tokens cost one lookup (bounded for long-running servers).
-_SEEN_FROM: dict[tuple[Any, ...], tuple[tuple[Any, ...], ...]] = {}
+#: Each token's features as its neighbours see them, by column values, one table per
+#: naming, columns and edge: a news vocabulary repeats, so most tokens cost one lookup
+#: (bounded for long-running servers).
+_SEEN_FROM: dict[tuple[Any, ...], dict[Any, tuple[tuple[Any, ...], ...]]] = {}
 _MAX_SEEN = 300_000
 
 
@@ -86,17 +87,17 @@ def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str,
     ('-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>')
     """
     names = tuple(n for n, _ in columns)
-    if len(_SEEN_FROM) > _MAX_SEEN:
-        _SEEN_FROM.clear()
-    off_edge = _SEEN_FROM.get((name, edge))
-    if off_edge is None:
-        off_edge = _SEEN_FROM[(name, edge)] = tuple(
-            _named((f"{o}w={edge}",), name) for o in _OFFSETS)
+    table = _SEEN_FROM.get((name, names, edge))
+    if table is None or len(table) > _MAX_SEEN:
+        table = _SEEN_FROM[(name, names, edge)] = {
+            None: tuple(_named((f"{o}w={edge}",), name) for o in _OFFSETS)}
+    off_edge = table[None]
     seen = [off_edge, off_edge]  # token i at i + 2, two edge tokens each side
+    get = table.get
     for values in zip(*(v for _, v in columns), strict=True):
-        block = _SEEN_FROM.get((name, names, values))
+        block = get(values)
         if block is None:
-            block = _SEEN_FROM[(name, names, values)] = tuple(
+            block = table[values] = tuple(
                 _named([f"{o}{n}={value}" for n, value in zip(names, values, strict=True)],
                        name)
                 for o in _OFFSETS)
@@ -128,7 +129,6 @@ class _ParagraphFeatures:
         self.head: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self.kind: dict[tuple[str, ...], tuple[Any, ...]] = {}
         self.more: dict[Any, tuple[Any, ...]] = {}
-        self.pairs: dict[tuple[str, str], tuple[tuple[Any, ...], ...]] = {}
         self.flags = {f: _named((f,), name) for f in ("first", "last", "title")}
 
     def _add(self, table: dict[Any, tuple[Any, ...]], key: Any, features: Sequence[str]
@@ -180,20 +180,21 @@ class _ParagraphFeatures:
                                     self.name)
         add, own, head, kind, more = self._add, self.own, self.head, self.kind, self.more
         first, last, title = self.flags["first"], self.flags["last"], self.flags["title"]
-        name, pairs = self.name, self.pairs
-        if len(pairs) > self.MAX_REMEMBERED:
-            pairs.clear()
+        name = self.name
         nothing: tuple[Any, ...] = ()
         after = [nothing] * (n + 1)  # token i's "bi=" (with the next) and i + 1's "-bi="
         before = [nothing] * (n + 1)
-        for i in range(n - 1):
-            pair = (lower[i], lower[i + 1])
-            both = pairs.get(pair)
-            if both is None:
-                joined = lower[i] + "_" + lower[i + 1]
-                both = pairs[pair] = (_named(("bi=" + joined,), name),
-                                      _named(("-bi=" + joined,), name))
-            after[i], before[i + 1] = both
+        for i in range(n - 1):  # word pairs rarely repeat: not remembered
+            joined = lower[i] + "_" + lower[i + 1]
+            if name is str:
+                after[i], before[i + 1] = ("bi=" + joined,), ("-bi=" + joined,)
+            else:
+                row = name("bi=" + joined)
+                if row:
+                    after[i] = (row,)
+                row = name("-bi=" + joined)
+                if row:
+                    before[i + 1] = (row,)
         features: list[list[Any]] = []
         for i in range(n):
             h = heads[i]
