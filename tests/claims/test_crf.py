@@ -7,6 +7,7 @@ import pytest
 
 from newstrace.claims import entity_tagger, tagger
 from newstrace.claims.crf import LinearChainCRF
+from newstrace.claims.feature_rows import FeatureRows
 from newstrace.claims.parsing import parse_many
 
 
@@ -65,11 +66,17 @@ def test_tag_docs_leaves_labels_on_each_doc(docs) -> None:
     assert tagger.tag_docs([]) == []
 
 
-def test_rows_are_the_strings_rows(docs) -> None:
+def test_feature_rows_are_the_strings_rows(docs) -> None:
+    # the arrays' rows are the feature strings' rows, feature for feature, in order
     crf = LinearChainCRF.load(tagger.MODEL)
-    rows = tagger._rows()
-    for d in docs[:40]:
-        assert rows(d) == crf.rows(tagger.paragraph_features(d))
+    rows, bounds, lengths = FeatureRows(crf.row_of.get)(docs)
+    expected = [token for d in docs for token in crf.rows(tagger.paragraph_features(d))]
+    assert lengths == [len(d) for d in docs] and len(bounds) == len(expected) + 1
+    got = [rows[bounds[t] : bounds[t + 1]].tolist() for t in range(len(expected))]
+    assert got == expected
+    assert sum(map(len, expected)) > 100_000  # a real test: ~30 features a token
+    rows, bounds, lengths = FeatureRows(crf.row_of.get)([])
+    assert len(rows) == 0 and bounds.tolist() == [0] and lengths == []
 
 
 def test_not_a_model_is_refused(tmp_path) -> None:

@@ -10,6 +10,7 @@ import pytest
 from newstrace.claims import tagger, training
 from newstrace.claims.attribution import attributions_in
 from newstrace.claims.parsing import parse_many
+from newstrace.claims.token_strings import in_quotation
 
 
 def test_spans_of_bio_labels() -> None:
@@ -22,7 +23,7 @@ def test_spans_of_bio_labels() -> None:
 def test_quotation_state_nests_and_toggles() -> None:
     doc = parse_many(["He said “we will” and \"no\" then."])[0][0].doc
     words = [t.text for t in doc]
-    inside = dict(zip(words, tagger._in_quotation(words), strict=True))
+    inside = dict(zip(words, in_quotation(words), strict=True))
     assert inside["we"] and inside["no"] and not inside["He"] and not inside["then"]
 
 
@@ -132,7 +133,7 @@ def test_a_long_transcript_paragraph_keeps_every_attribution() -> None:
 
 def _reference_features(doc: Any) -> list[list[str]]:
     """The tagger's features read token by token, as the model was first trained on."""
-    quoted = tagger._in_quotation([t.text for t in doc])
+    quoted = in_quotation([t.text for t in doc])
     out = []
     for i, t in enumerate(doc):
         q = "1" if quoted[i] else "0"

@@ -78,19 +78,25 @@ class LinearChainCRF:
 
     def tag_rows(self, sequences: Sequence[list[list[int]]]) -> list[list[str]]:
         """:meth:`tag` of sequences given as attribute rows (:meth:`rows`)."""
-        from scipy.sparse import csr_matrix
-
-        lengths = [len(s) for s in sequences]
         tokens = [token for s in sequences for token in s]
-        if not tokens:
-            return [[] for _ in sequences]
         bounds = np.zeros(len(tokens) + 1, dtype=np.int64)
         np.cumsum([len(token) for token in tokens], out=bounds[1:])
         flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int64, count=int(bounds[-1]))
+        return self.tag_csr(flat, bounds, [len(s) for s in sequences])
+
+    def tag_csr(self, rows: np.ndarray, bounds: np.ndarray, lengths: Sequence[int]
+                ) -> list[list[str]]:
+        """:meth:`tag` of sequences of ``lengths`` tokens whose attribute rows are
+        ``rows[bounds[t]:bounds[t + 1]]`` for token ``t`` (all sequences' tokens in turn)."""
+        from scipy.sparse import csr_matrix
+
+        lengths = list(lengths)
+        if len(bounds) <= 1:
+            return [[] for _ in lengths]
         # a token's scores: its attributes' rows added one after another onto zeros, as
         # CRFsuite adds them (a sparse product runs down each row's entries in order)
-        ones = csr_matrix((np.ones(len(flat)), flat, bounds),
-                          shape=(len(tokens), len(self.state)))
+        ones = csr_matrix((np.ones(len(rows)), rows, bounds),
+                          shape=(len(bounds) - 1, len(self.state)))
         scores = ones @ self.state
         best = _viterbi(scores, lengths, self.transition)
         names = self.labels
