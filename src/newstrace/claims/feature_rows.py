@@ -19,7 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.claims.token_strings import CLOSING, OPENING, STRAIGHT, token_strings
+from newstrace.claims.token_strings import (
+    CLOSING,
+    OPENING,
+    STRAIGHT,
+    feature_columns,
+    in_quotation,
+    token_strings,
+)
 
 _OFFSETS = (-2, -1, 1, 2)
 _VERBAL = ("VERB", "AUX")
@@ -70,27 +77,13 @@ class FeatureRows:
     def __call__(self, docs: Sequence[Any]) -> tuple[np.ndarray, np.ndarray, list[int]]:
         """(attribute rows, each token's start in them plus the end, tokens per doc) of
         ``docs``' features, in the order of the strings; unknown features left out."""
-        from spacy.attrs import (
-            DEP,
-            ENT_TYPE,
-            HEAD,
-            IS_TITLE,
-            LEMMA,
-            LOWER,
-            POS,
-            SENT_START,
-            SHAPE,
-            TAG,
-        )
-
         lengths = [len(d) for d in docs]
         n = sum(lengths)
         if n == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64), lengths
         vocab = docs[0].vocab
         strings = vocab.strings
-        arrays = [d.to_array([HEAD, LEMMA, POS, TAG, DEP, SHAPE, ENT_TYPE, SENT_START,
-                              IS_TITLE, LOWER]) for d in docs if len(d)]
+        arrays = [feature_columns(d) for d in docs if len(d)]
         a = np.concatenate(arrays)
         head_rel, lemma, pos, tag, dep, shape, ent, sent, title, lower = a.T
         index = np.arange(n)
@@ -150,24 +143,17 @@ class FeatureRows:
 
     def _quoted(self, docs: Sequence[Any], lower: np.ndarray, lengths: list[int],
                 strings: Any) -> np.ndarray:
-        """Whether each token is inside a quotation (curly marks nest, straight ones
-        toggle), walked only through the paragraphs that have a quotation mark."""
-        marks = {strings.add(m): m for m in (*OPENING, *CLOSING, *STRAIGHT)}
-        is_mark = np.isin(lower, np.array(list(marks), dtype=np.uint64))
+        """Whether each token is inside a quotation, found only in the paragraphs that
+        have a quotation mark."""
+        marks = np.array([strings.add(m) for m in (*OPENING, *CLOSING, *STRAIGHT)],
+                         dtype=np.uint64)
+        is_mark = np.isin(lower, marks)
         quoted = np.zeros(len(lower), dtype=bool)
         start = 0
-        for size in lengths:
+        for doc, size in zip(docs, lengths, strict=True):
             if is_mark[start : start + size].any():
-                depth, straight = 0, False
-                for i in range(start, start + size):
-                    mark = marks.get(int(lower[i])) if is_mark[i] else None
-                    if mark in OPENING:
-                        depth += 1
-                    elif mark in CLOSING:
-                        depth = max(0, depth - 1)
-                    elif mark in STRAIGHT:
-                        straight = not straight
-                    quoted[i] = depth > 0 or straight
+                words = token_strings(doc.vocab, lower[start : start + size].tolist())
+                quoted[start : start + size] = in_quotation(words)
             start += size
         return quoted
 

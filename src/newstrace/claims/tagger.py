@@ -24,7 +24,7 @@ from typing import Any
 
 from newstrace.claims.crf import LinearChainCRF
 from newstrace.claims.feature_rows import FeatureRows
-from newstrace.claims.token_strings import in_quotation, token_strings
+from newstrace.claims.token_strings import feature_columns, in_quotation, token_strings
 
 ROLES = ("Source", "Cue", "Content")
 MODEL = Path(__file__).with_name("models") / "attribution.crfsuite"
@@ -75,25 +75,11 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     sentence edges, a verb's dependents, the nearest two governing verbs ("the subject
     of *say*", "inside the complement of *say*") and the neighbours.
     """
-    from spacy.attrs import (
-        DEP,
-        ENT_TYPE,
-        HEAD,
-        IS_TITLE,
-        LEMMA,
-        LOWER,
-        POS,
-        SENT_START,
-        SHAPE,
-        TAG,
-    )
-
     n = len(doc)
     if n == 0:
         return []
     vocab = doc.vocab
-    rows = doc.to_array([HEAD, LEMMA, POS, TAG, DEP, SHAPE, ENT_TYPE, SENT_START, IS_TITLE,
-                         LOWER])
+    rows = feature_columns(doc)
     heads = (rows[:, 0].astype("int64") + range(n)).tolist()
     lemma = token_strings(vocab, rows[:, 1].tolist(), lower=True)
     pos = token_strings(vocab, rows[:, 2].tolist())

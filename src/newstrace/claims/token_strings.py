@@ -1,14 +1,23 @@
-"""Token strings as the taggers read them: a string hash's text, remembered once a
-process, and whether a token sits inside a quotation."""
+"""Token strings as the taggers read them: a doc's columns, a string hash's text
+(remembered once a process), and whether a token sits inside a quotation."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
+#: What the attribution tagger reads of each token (:func:`feature_columns`).
+FEATURE_COLUMNS = ("HEAD", "LEMMA", "POS", "TAG", "DEP", "SHAPE", "ENT_TYPE", "SENT_START",
+                   "IS_TITLE", "LOWER")
+
 OPENING = {"“", "«", "„"}
 CLOSING = {"”", "»"}
 STRAIGHT = {'"'}
+
+
+def feature_columns(doc: Any) -> Any:
+    """The doc's :data:`FEATURE_COLUMNS`, one row a token (uint64: heads relative)."""
+    return doc.to_array(list(FEATURE_COLUMNS))
 
 
 def in_quotation(words: Sequence[str]) -> list[bool]:
