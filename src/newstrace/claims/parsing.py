@@ -231,12 +231,15 @@ class RememberedAttributes:
         values = list(map(self.known.get, keys))
         contexts = None
         if every_context or None in values:
-            # the ruler's context: tag, label where a rule names it, the word where a rule
-            # names it, neighbours, whitespace
+            # the ruler's context of each new token: tag, label where a rule names it, the
+            # word where a rule names it, neighbours, whitespace
             is_space = array[:, 4].tolist()
-            contexts = [(t, self._label(d), self._word(w), *around, space)
-                        for (_, t, d, w), around, space in zip(rows, neighbours, is_space,
-                                                                strict=True)]
+            label, word = self._label, self._word
+            contexts = {}
+            for i, value in enumerate(values):
+                if value is None or every_context:
+                    _, t, d, w = rows[i]
+                    contexts[i] = (t, label(d), word(w), *neighbours[i], is_space[i])
         return _Read(rows, keys, values, contexts, np.flatnonzero(array[:, 4]).tolist())
 
     def _write(self, doc: Any, read: _Read) -> Any:
@@ -247,11 +250,7 @@ class RememberedAttributes:
             return doc
         values = read.values
         if read.contexts is not None:
-            values = self._slow(doc, read.rows, read.contexts)
-            known = self.known
-            if len(known) > self.MAX_REMEMBERED:
-                known.clear()
-            known.update(zip(read.keys, values, strict=True))
+            values = self._slow(doc, read)
         doc.from_array([POS, MORPH, LEMMA], np.array(values, dtype=np.uint64))
         for i in read.spaces:  # what the ruler's whitespace rules rewrite besides
             token = doc[i]
@@ -276,7 +275,7 @@ class RememberedAttributes:
         new: set[tuple[int, ...]] = set()
         for doc, read in docs:
             assert read.contexts is not None
-            for i, context in enumerate(read.contexts):
+            for i, context in read.contexts.items():
                 if context in ruled or context in new:
                     continue
                 new.add(context)
@@ -301,35 +300,42 @@ class RememberedAttributes:
             if contexts[at] == context:
                 ruled[context] = tuple(values[at])
 
-    def _slow(self, doc: Any, rows: list[list[int]], contexts: list[tuple[int, ...]]
-              ) -> list[tuple[int, int, int]]:
-        """(part of speech, morphology, lemma) of every token, remembered by ruler context."""
+    def _slow(self, doc: Any, read: _Read) -> list[tuple[int, int, int]]:
+        """(part of speech, morphology, lemma) of every token: the new ones' by their ruler
+        context (the ruler runs on the paragraph if one is unknown) and lemmatizer, each
+        then remembered by its full context."""
         import numpy as np
         from spacy.attrs import LEMMA, MORPH, POS
 
-        ruled = self.ruled
-        values = [ruled.get(c) for c in contexts]
-        if None in values:
+        assert read.contexts is not None
+        ruled, values = self.ruled, list(read.values)
+        new = {i: ruled.get(c) for i, c in read.contexts.items()}
+        if None in new.values():
             self.ruler(doc)
-            values = [tuple(v) for v in doc.to_array([POS, MORPH, LEMMA]).tolist()]
+            out = doc.to_array([POS, MORPH, LEMMA]).tolist()
             if len(ruled) > self.MAX_REMEMBERED:
                 ruled.clear()
-            ruled.update(zip(contexts, values, strict=True))
-        else:  # the lemmatizer reads the part of speech and morphology the ruler gives
-            doc.from_array([POS, MORPH, LEMMA], np.array(values, dtype=np.uint64))
-        lemmas = self.lemmas
-        out = []
-        for i, ((orth, *_), (pos, morph, lemma)) in enumerate(zip(rows, values, strict=True)):
+            for i, context in read.contexts.items():
+                new[i] = ruled[context] = tuple(out[i])
+        for i, value in new.items():
+            values[i] = value
+        # the lemmatizer reads the part of speech and morphology the ruler gives
+        doc.from_array([POS, MORPH, LEMMA], np.array(values, dtype=np.uint64))
+        lemmas, known = self.lemmas, self.known
+        if len(known) > self.MAX_REMEMBERED:
+            known.clear()
+        for i, (pos, morph, lemma) in new.items():
             if not lemma:
-                key = (orth, pos, morph)
+                key = (read.rows[i][0], pos, morph)
                 lemma = lemmas.get(key)
                 if lemma is None:
                     lemma = self.vocab.strings.add(self.lemmatizer.lemmatize(doc[i])[0])
                     if len(lemmas) > self.MAX_REMEMBERED:
                         lemmas.clear()
                     lemmas[key] = lemma
-            out.append((pos, morph, lemma))
-        return out
+                values[i] = (pos, morph, lemma)
+            known[read.keys[i]] = values[i]
+        return values  # type: ignore[return-value]
 
 
 @dataclass(slots=True)
@@ -337,7 +343,7 @@ class _Read:
     rows: list[list[int]]  # per token: ORTH, TAG, DEP, LOWER
     keys: list[tuple[int, ...]]  # per token: its full context
     values: list[tuple[int, int, int] | None]  # remembered outputs (None: new)
-    contexts: list[tuple[int, ...]] | None  # the ruler's contexts, when needed
+    contexts: dict[int, tuple[int, ...]] | None  # the new tokens' ruler contexts
     spaces: list[int]  # the whitespace tokens
 
 
