@@ -4,10 +4,9 @@ en_core_web_sm's entity recogniser runs its own token encoder (a second CNN besi
 one the tagger and parser share) and a transition loop (decoded a batch at a time here,
 :mod:`newstrace.claims.entity_decoder`). With ``NEWSTRACE_ENTITIES=crf`` this component
 replaces it by a linear-chain CRF over what the shared pipeline already gives (words,
-shapes, fine tags, dependency labels and heads, neighbours), which costs about two
-thirds as much (9.3 against 14.6 ms an article): the stage runs ~1.1x faster. It was
-trained on the recogniser's own
-output ("silver" labels) over PolNeAR's train split
+shapes, fine tags, dependency labels and heads, neighbours), which costs about three
+quarters as much (8.5 against 11.3 ms an article): the stage runs a few per cent faster.
+It was trained on the recogniser's own output ("silver" labels) over PolNeAR's train split
 (:func:`newstrace.claims.training.entity_sequences`), for the types newstrace uses:
 people, organisations, places (GPE, LOC, FAC), products and nationalities or groups
 (NORP). Dates, numbers and the like are not tagged.

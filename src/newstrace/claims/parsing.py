@@ -11,7 +11,9 @@ array write, exactly as they would set it.
 
 The model's networks run with thinc's numpy operations and numpy's BLAS for their
 matrix products, not the blis package's kernels: the same output (checked on PolNeAR dev
-and the seeds, 82,706 tokens), the token encoders 2.2x faster on this hardware.
+and the seeds, 82,706 tokens), the token encoders 2.2x faster on this hardware. Both
+token encoders' first step, which reads a token alone, is remembered per distinct token
+(:mod:`newstrace.claims.token_embeddings`): the same vectors, bit for bit.
 
 The model's dependency parser and entity recogniser keep their networks but are decoded
 for a whole batch at once (:mod:`newstrace.claims.dependency_decoder`,
@@ -19,7 +21,7 @@ for a whole batch at once (:mod:`newstrace.claims.dependency_decoder`,
 at a time, these step all states together in arrays; the same arcs and entities.
 
 ``NEWSTRACE_ENTITIES=crf`` replaces the model's own entity recogniser by a CRF distilled
-from it (:mod:`newstrace.claims.entity_tagger`): two thirds of the batch-decoded
+from it (:mod:`newstrace.claims.entity_tagger`): three quarters of the batch-decoded
 recogniser's cost, a little less accurate; the default is the recogniser.
 """
 
