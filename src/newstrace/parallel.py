@@ -1,9 +1,9 @@
 """Sharing one large job between this process and helper processes.
 
 The analysis stages are bound by models that run on one core (the sentence encoder,
-spaCy's parser). A large job is cut into parts: this process takes the first, helper
-processes take the others from the front, this process then takes back from the end
-whatever no helper has started, and the results come back in order.
+spaCy's parser). A large job is cut into parts: this process takes the first, and
+then whoever is free (this process or a helper) takes the next part no one has started;
+the results come back in order.
 
     >>> share(len, [[1, 2], [3]], helpers=0)
     [2, 1]
@@ -96,11 +96,13 @@ def stop_helpers() -> None:
 
 def share(fn: Callable[[P], R], parts: Sequence[P], *, helpers: int | None = None,
           kind: str | None = None) -> list[R]:
-    """``[fn(part) for part in parts]``: the first part here, the others offered to the
-    helpers, front first; once done with its own, this process takes the parts no
-    helper has started yet, back first. With parts that shrink towards the end, nobody
-    waits long for the others (a helper whose memories are colder, a part with more
-    work in it than its size says).
+    """``[fn(part) for part in parts]``: the first part here, the others in turn to
+    whoever is free first, a helper or this process. With parts that shrink towards the
+    end, nobody waits long for the others (a helper whose memories are colder, a part
+    with more work in it than its size says): on 200 PolNeAR articles the two
+    processes end within ~0.1 s of each other. (This process used to take the parts
+    left from the back, and ended with the middle ones, the larger: 24.1-26.0 articles
+    a second against 26.5-26.9 now, same-minute rounds.)
 
     ``fn`` must be a module-level function and parts and results picklable. If the
     helpers fail (a script without an ``if __name__ == "__main__":`` guard, whose
@@ -126,10 +128,10 @@ def share(fn: Callable[[P], R], parts: Sequence[P], *, helpers: int | None = Non
 def _shared(pool: Any, fn: Callable[[P], R], parts: Sequence[P], helpers: int) -> list[R]:
     """:func:`share`'s schedule. A helper is handed its next part only when it is done
     with one (a pool queues ahead: a part queued to a busy helper could not be taken
-    back), from the front; this process takes from the back."""
+    back); this process takes its next one when done with its own, both in order."""
     results: dict[int, Any] = {}  # part index -> its future, or its result here
     lock = threading.RLock()  # a part already done calls back at once, lock held
-    front, back = 1, len(parts) - 1  # the next part from the front, from the back
+    front, back = 1, len(parts) - 1  # the next part no one has started, the last part
 
     def hand_out(_: Any = None) -> None:
         nonlocal front
@@ -146,7 +148,7 @@ def _shared(pool: Any, fn: Callable[[P], R], parts: Sequence[P], helpers: int) -
         with lock:
             if back < front:
                 break
-            n, back = back, back - 1
+            n, front = front, front + 1
         results[n] = fn(parts[n])
     with lock:
         pending = list(results.items())

@@ -47,12 +47,28 @@ def _pid_after(seconds: float) -> int:
     return os.getpid()
 
 
-def test_this_process_takes_back_the_parts_no_helper_has_started() -> None:
-    # the helper is busy with part 1 while this process finishes the others, last first
+def test_this_process_takes_the_parts_no_helper_has_started() -> None:
+    # the helper is busy with part 1 while this process does the others
     results = parallel.share(_pid_after, [0.0, 1.0, 0.0, 0.0, 0.0], helpers=1, kind="steal")
     here = os.getpid()
     assert results[1] != here
     assert [pid == here for pid in results] == [True, False, True, True, True]
+
+
+def _pid_and_time(seconds: float) -> tuple[int, float]:
+    import time
+
+    time.sleep(seconds)
+    return os.getpid(), time.monotonic()
+
+
+def test_whoever_is_free_takes_the_next_part_in_order() -> None:
+    # the last parts are the smallest: taking them last keeps the ends close together
+    results = parallel.share(_pid_and_time, [0.0, 1.0, 0.0, 0.0, 0.0], helpers=1,
+                             kind="in-order")
+    here = [(n, when) for n, (pid, when) in enumerate(results) if pid == os.getpid()]
+    assert [n for n, _ in here] == [0, 2, 3, 4]
+    assert [when for _, when in here] == sorted(when for _, when in here)
 
 
 def test_shrinking_parts_cover_every_item_once_in_order() -> None:

