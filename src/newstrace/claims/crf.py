@@ -68,21 +68,17 @@ class LinearChainCRF:
 
     def tag(self, sequences: Sequence[Sequence[Sequence[str]]]) -> list[list[str]]:
         """The most likely labels of each sequence (a list of tokens' feature strings)."""
-        return self.tag_rows([self.rows(s) for s in sequences])
+        tokens = [token for s in sequences for token in self.rows(s)]
+        bounds = np.zeros(len(tokens) + 1, dtype=np.int64)
+        np.cumsum([len(token) for token in tokens], out=bounds[1:])
+        flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int64, count=int(bounds[-1]))
+        return self.tag_csr(flat, bounds, [len(s) for s in sequences])
 
     def rows(self, features: Sequence[Sequence[str]]) -> list[list[int]]:
         """Each token's attribute rows; features the model does not know are left out, as
         CRFsuite leaves them."""
         row_of = self.row_of
         return [[*filter(None, map(row_of.get, token))] for token in features]
-
-    def tag_rows(self, sequences: Sequence[list[list[int]]]) -> list[list[str]]:
-        """:meth:`tag` of sequences given as attribute rows (:meth:`rows`)."""
-        tokens = [token for s in sequences for token in s]
-        bounds = np.zeros(len(tokens) + 1, dtype=np.int64)
-        np.cumsum([len(token) for token in tokens], out=bounds[1:])
-        flat = np.fromiter(chain.from_iterable(tokens), dtype=np.int64, count=int(bounds[-1]))
-        return self.tag_csr(flat, bounds, [len(s) for s in sequences])
 
     def tag_csr(self, rows: np.ndarray, bounds: np.ndarray, lengths: Sequence[int]
                 ) -> list[list[str]]:

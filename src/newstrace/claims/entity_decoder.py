@@ -72,8 +72,8 @@ class BatchedEntityRecognizer:
                 # a preset entity (or a model this decoder was not written for)
                 yield from self.recognizer.pipe(batch, batch_size=batch_size)
                 continue
-            # spaCy's own grouping, so the network sees the very same sub-batches; the
-            # decoding then steps through the whole batch at once
+            # the network runs in sub-batches of spaCy's size; the decoding then steps
+            # through the whole batch at once
             self._recognize(spacy_groups(batch, batch_size))
             yield from batch
 

@@ -21,15 +21,14 @@ import numpy as np
 
 from newstrace.claims.token_strings import (
     CLOSING,
+    OFFSETS,
     OPENING,
     STRAIGHT,
+    VERBAL,
     feature_columns,
     in_quotation,
     token_strings,
 )
-
-_OFFSETS = (-2, -1, 1, 2)
-_VERBAL = ("VERB", "AUX")
 
 
 class FeatureRows:
@@ -92,7 +91,7 @@ class FeatureRows:
         heads = (index + head_rel.astype(np.int64))
         text = _Names(vocab)
         pos_names = np.array(token_strings(vocab, pos.tolist()), dtype=object)
-        verbal = np.isin(pos_names, _VERBAL)
+        verbal = np.isin(pos_names, VERBAL)
         starts = sent.astype(np.int64) == 1
         starts[first_of == index] = True
         quoted = self._quoted(docs, lower, lengths, strings)
@@ -211,7 +210,7 @@ class FeatureRows:
         """The tokens two either side: "-2w=", "-2p=", "-2q=" per offset, or a lone
         "-2w=<edge>" off the paragraph's edge."""
         columns = []
-        for o in _OFFSETS:
+        for o in OFFSETS:
             at = index + o
             there = np.flatnonzero((at >= first_of) & (at < end_of))
             word = np.full(len(index), self.row_of(f"{o}w=<edge>") or 0)

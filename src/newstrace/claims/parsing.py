@@ -208,8 +208,9 @@ class RememberedAttributes:
                 yield self._write(doc, r)
 
     def _read(self, doc: Any, every_context: bool = False) -> _Read:
-        """A doc's tokens' (word, tag, label, lower), their outputs if all were seen in the
-        same full context, else (or if ``every_context``) their ruler contexts."""
+        """A doc's tokens' (word, tag, label, lower), their outputs remembered by full
+        context (None: new), and the ruler contexts of the new ones (of all tokens if
+        ``every_context``; None if there are none)."""
         import numpy as np
         from spacy.attrs import DEP, IS_SPACE, LOWER, ORTH, TAG
 

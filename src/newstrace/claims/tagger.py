@@ -24,12 +24,17 @@ from typing import Any
 
 from newstrace.claims.crf import LinearChainCRF
 from newstrace.claims.feature_rows import FeatureRows
-from newstrace.claims.token_strings import feature_columns, in_quotation, token_strings
+from newstrace.claims.token_strings import (
+    OFFSETS,
+    VERBAL,
+    feature_columns,
+    in_quotation,
+    token_strings,
+)
 
 ROLES = ("Source", "Cue", "Content")
 MODEL = Path(__file__).with_name("models") / "attribution.crfsuite"
 
-_OFFSETS = (-2, -1, 1, 2)
 #: Each token's features as its neighbours see them, by column values, one table per
 #: columns and edge: a news vocabulary repeats, so most tokens cost one lookup (bounded
 #: for long-running servers).
@@ -48,7 +53,7 @@ def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str
     names = tuple(n for n, _ in columns)
     table = _SEEN_FROM.get((names, edge))
     if table is None or len(table) > _MAX_SEEN:
-        table = _SEEN_FROM[(names, edge)] = {None: tuple((f"{o}w={edge}",) for o in _OFFSETS)}
+        table = _SEEN_FROM[(names, edge)] = {None: tuple((f"{o}w={edge}",) for o in OFFSETS)}
     off_edge = table[None]
     seen = [off_edge, off_edge]  # token i at i + 2, two edge tokens each side
     get = table.get
@@ -57,7 +62,7 @@ def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str
         if block is None:
             block = table[values] = tuple(
                 tuple(f"{o}{n}={value}" for n, value in zip(names, values, strict=True))
-                for o in _OFFSETS)
+                for o in OFFSETS)
         seen.append(block)
     seen += [off_edge, off_edge]
     return [(*seen[i][0], *seen[i + 1][1], *seen[i + 3][2], *seen[i + 4][3])
@@ -92,7 +97,7 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     titles = rows[:, 8].tolist()
     lower = token_strings(vocab, rows[:, 9].tolist())
     quoted = ["1" if q else "0" for q in in_quotation(lower)]
-    verbal = [p in ("VERB", "AUX") for p in pos]
+    verbal = [p in VERBAL for p in pos]
     children: list[list[int]] = [[] for _ in range(n)]
     for j, h in enumerate(heads):
         if h != j:

@@ -10,6 +10,10 @@ from typing import Any
 FEATURE_COLUMNS = ("HEAD", "LEMMA", "POS", "TAG", "DEP", "SHAPE", "ENT_TYPE", "SENT_START",
                    "IS_TITLE", "LOWER")
 
+#: The neighbours a token's window features read, and the parts of speech of a verb.
+OFFSETS = (-2, -1, 1, 2)
+VERBAL = ("VERB", "AUX")
+
 OPENING = {"“", "«", "„"}
 CLOSING = {"”", "»"}
 STRAIGHT = {'"'}
