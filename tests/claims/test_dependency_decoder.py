@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newstrace.claims import dependency_decoder
-from newstrace.claims.parsing import DEPENDENCY_DECODER, MODELS, load_model, nlp, paragraphs
+from newstrace.claims.parsing import DEPENDENCY_DECODER, nlp
 
 TEXTS = [
     "There is a plan. There are two. I'm gonna go, y'all, and we gotta win; let's go.",
@@ -26,19 +26,13 @@ def _parse(doc) -> list[tuple]:
             for t in doc]
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return load_model(MODELS[0])  # the model with its own parser
-
-
 @pytest.mark.parametrize("long", [80, 0, 10_000])  # the usual split, all spaCy, all arrays
-def test_batched_decoding_gives_the_parsers_arcs(reference, seeds_dir, monkeypatch, long
-                                                 ) -> None:
+def test_batched_decoding_gives_the_parsers_arcs(reference, seed_paragraphs, monkeypatch,
+                                                 long) -> None:
     monkeypatch.setattr(dependency_decoder, "LONG", long)
     ours = nlp("spacy")
     assert DEPENDENCY_DECODER in ours.pipe_names and "parser" not in ours.pipe_names
-    texts = TEXTS + [p for f in sorted(seeds_dir.glob("*.txt"))
-                     for _, p in paragraphs(f.read_text())]
+    texts = TEXTS + seed_paragraphs
     expected = [_parse(d) for d in reference.pipe(texts)]
     for batch_size in (256, 8, 3):
         got = [_parse(d) for d in ours.pipe(texts, batch_size=batch_size)]

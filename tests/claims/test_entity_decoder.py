@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from newstrace.claims.parsing import ENTITY_DECODER, MODELS, load_model, nlp, paragraphs
+from newstrace.claims.parsing import ENTITY_DECODER, nlp
 
 TEXTS = [
     "Foreign Ministry spokesman Wang Wenbin said on Monday that China had not supplied "
@@ -19,20 +17,15 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def reference():
-    return load_model(MODELS[0])  # the model with its own recogniser
-
-
 def _entities(doc) -> list[tuple[int, int, str, str]]:
     return [(t.i, t.ent_iob, t.ent_type_, t.ent_iob_) for t in doc]
 
 
-def test_batched_decoding_gives_the_recognisers_entities(reference, seeds_dir) -> None:
+def test_batched_decoding_gives_the_recognisers_entities(reference, seed_paragraphs
+                                                        ) -> None:
     ours = nlp("spacy")
     assert ENTITY_DECODER in ours.pipe_names and "ner" not in ours.pipe_names
-    texts = TEXTS + [p for f in sorted(seeds_dir.glob("*.txt"))
-                     for _, p in paragraphs(f.read_text())]
+    texts = TEXTS + seed_paragraphs
     expected = [_entities(d) for d in reference.pipe(texts)]
     assert sum(1 for e in expected for t in e if t[3] == "B") > 100  # a real test
     # small batches: several groups per batch, groups of uneven lengths

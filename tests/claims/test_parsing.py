@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from newstrace.claims.parsing import MODELS, REMEMBERED, load_model, nlp, paragraphs
+from newstrace.claims.parsing import MODELS, REMEMBERED, load_model, nlp
 
 TRICKY = [
     "There is a plan. There are two. I'm gonna go, y'all, and we gotta win; let's go.",
@@ -12,13 +12,12 @@ TRICKY = [
 ]
 
 
-def test_remembered_attributes_match_the_real_components(seeds_dir) -> None:
-    reference = load_model(MODELS[0])  # the model's own components, same operations
+def test_remembered_attributes_match_the_real_components(reference, seed_paragraphs
+                                                         ) -> None:
     ours = nlp()
     assert REMEMBERED in ours.pipe_names
     assert "lemmatizer" not in ours.pipe_names  # replaced, not run twice
-    texts = TRICKY + [p for f in sorted(seeds_dir.glob("*.txt"))
-                      for _, p in paragraphs(f.read_text())]
+    texts = TRICKY + seed_paragraphs
     for _ in range(2):  # the second pass comes from memory
         for text in texts:
             expected, got = reference(text), ours(text)
@@ -26,23 +25,22 @@ def test_remembered_attributes_match_the_real_components(seeds_dir) -> None:
                 (t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in expected], text
 
 
-def test_numpy_blas_operations_give_the_models_own_parse(seeds_dir) -> None:
+def test_numpy_blas_operations_give_the_models_own_parse(seed_paragraphs) -> None:
     import spacy
 
     blis = spacy.load(MODELS[0])  # the model's default operations (blis kernels)
     ours = load_model(MODELS[0])
     assert not ours.get_pipe("tok2vec").model.ops.use_blis
-    texts = TRICKY + [p for f in sorted(seeds_dir.glob("*.txt"))
-                      for _, p in paragraphs(f.read_text())]
+    texts = TRICKY + seed_paragraphs
     for expected, got in zip(blis.pipe(texts), ours.pipe(texts), strict=True):
         assert [(t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in got] == [
             (t.tag_, t.dep_, t.head.i, t.ent_type_, t.ent_iob_) for t in expected]
 
 
-def test_a_batchs_new_contexts_are_learnt_at_once(seeds_dir, monkeypatch) -> None:
+def test_a_batchs_new_contexts_are_learnt_at_once(reference, seed_paragraphs, monkeypatch
+                                                  ) -> None:
     from newstrace.claims.parsing import RememberedAttributes
 
-    reference = load_model(MODELS[0])
     fresh = load_model(MODELS[0])  # a cold memory over the model's own ruler
     remembered = RememberedAttributes(fresh.get_pipe("attribute_ruler"),
                                       fresh.get_pipe("lemmatizer"), fresh.vocab)
@@ -51,8 +49,7 @@ def test_a_batchs_new_contexts_are_learnt_at_once(seeds_dir, monkeypatch) -> Non
     monkeypatch.setattr(remembered, "ruler", lambda doc: ruled.append(len(doc)) or ruler(doc))
     # "na" opens the second paragraph: beside the first one's "gon" in the ruler's one
     # doc of new contexts it reads another neighbour, so its paragraph is ruled alone
-    texts = ["We gon", "na na na", *TRICKY] + [p for f in sorted(seeds_dir.glob("*.txt"))
-                                              for _, p in paragraphs(f.read_text())]
+    texts = ["We gon", "na na na", *TRICKY, *seed_paragraphs]
     # the parse the ruler reads (tags and labels), then the remembered components
     docs = list(fresh.pipe(texts, disable=["attribute_ruler", "lemmatizer", "ner"]))
     got = list(remembered.pipe(docs, batch_size=64))

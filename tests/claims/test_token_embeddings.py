@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newstrace.claims.parsing import MODELS, load_model, nlp, paragraphs
+from newstrace.claims.parsing import nlp
 from newstrace.claims.token_embeddings import RememberedEmbeddings, remember_embeddings
 
 TEXTS = [
@@ -18,14 +18,8 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def reference():
-    return load_model(MODELS[0])  # the model's encoders, nothing remembered
-
-
-@pytest.fixture(scope="module")
-def texts(seeds_dir):
-    return TEXTS + [p for f in sorted(seeds_dir.glob("*.txt"))
-                    for _, p in paragraphs(f.read_text())]
+def texts(seed_paragraphs):
+    return TEXTS + seed_paragraphs
 
 
 def _embed_chains(reference):
