@@ -48,13 +48,13 @@ def test_remembered_rows_are_a_large_batchs_own(reference, texts, chain) -> None
                for v in remembered.forward(None, docs[i : i + size], False)[0]]
         assert len(got) == len(expected)
         assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True)), size
-    distinct = len(remembered.row_of)
+    distinct = len(remembered.memory.row_of)
     remembered = RememberedEmbeddings(embed)
-    remembered.MAX_ROWS = 50  # forgetting and starting again gives the same
+    remembered.memory.limit = 50  # forgetting and starting again gives the same
     got = [v for i in range(0, len(docs), 8)
            for v in remembered.forward(None, docs[i : i + 8], False)[0]]
     assert all(np.array_equal(g, e) for g, e in zip(got, expected, strict=True))
-    assert len(remembered.row_of) < distinct
+    assert len(remembered.memory.row_of) < distinct
 
 
 def test_training_goes_through_the_chains_own_pass(reference) -> None:

@@ -115,6 +115,6 @@ def test_remembered_piece_projections_give_the_packages_own_vectors(shared_data)
                                                   for i in range(0, len(sentences), size)]))
     assert np.array_equal(model.encode(sentences), expected)
     projections = backend._encode_batch.__self__
-    projections.MAX_PIECES = 10  # forgetting and starting again gives the same too
+    projections.memory.limit = 10  # forgetting and starting again gives the same too
     assert np.array_equal(model.encode(sentences), expected)
-    del projections.MAX_PIECES
+    projections.memory.limit = projections.MAX_PIECES

@@ -9,7 +9,7 @@ four window layers that follow): a third of the shared encoder's arithmetic and 
 quarter of the entity recogniser's. News repeats its words, so each distinct
 attribute row is embedded once and remembered; the window layers run unchanged.
 
-New rows are embedded as a batch (:func:`~newstrace.nlp.products.batch_rows`): the
+New rows are embedded as a batch (:class:`~newstrace.nlp.products.RememberedRows`): the
 vectors are then those the encoder gives any batch of more than a handful of tokens,
 bit for bit (tested), so the parse and the entities are unchanged. (A batch of up to
 four tokens takes another path in BLAS, whose last bits differ; such a batch now gets
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.nlp.products import batch_rows
+from newstrace.nlp.products import RememberedRows
 
 #: the layers of spaCy's ``MultiHashEmbed`` chain, by thinc's names
 _EMBED_LAYERS = ("extract_features", "list2ragged", "with_array", "with_array", "ragged2list")
@@ -43,8 +43,7 @@ class RememberedEmbeddings:
         self.extract = embed.layers[0]
         self.lookup = embed.layers[2].layers[0]  # the hash tables, concatenated
         self.mix = embed.layers[3].layers[0]  # maxout, layer norm (and inactive dropout)
-        self.row_of: dict[bytes, int] = {}
-        self.rows = np.empty((4096, embed.get_dim("nO")), dtype=np.float32)
+        self.memory = RememberedRows(embed.get_dim("nO"), self.MAX_ROWS)
 
     @staticmethod
     def fits(node: Any) -> bool:
@@ -65,31 +64,8 @@ class RememberedEmbeddings:
         lengths = [len(f) for f in features]
         every = np.ascontiguousarray(np.concatenate(features), dtype=np.uint64)
         keys = every.view(np.dtype((np.void, every.shape[1] * 8))).ravel().tolist()
-        row_of = self.row_of
-        new = [k for k in dict.fromkeys(keys) if k not in row_of]
-        if new:
-            if len(row_of) + len(new) > self.MAX_ROWS:
-                row_of.clear()
-                new = list(dict.fromkeys(keys))
-            self._embed_new(every, keys, new)
-        vectors = self.rows[[row_of[k] for k in keys]]
+        vectors = self.memory(keys, lambda at: self.mix.predict(self.lookup.predict(every[at])))
         return np.split(vectors, np.cumsum(lengths)[:-1]), _no_backprop
-
-    def _embed_new(self, every: np.ndarray, keys: list[bytes], new: list[bytes]) -> None:
-        first: dict[bytes, int] = {}
-        for n, key in enumerate(keys):
-            first.setdefault(key, n)
-        at = [first[k] for k in new]
-        vectors = self.mix.predict(self.lookup.predict(every[batch_rows(at)]))
-        start = len(self.row_of)
-        if start + len(new) > len(self.rows):
-            grown = np.empty((max(2 * len(self.rows), start + len(new)), self.rows.shape[1]),
-                             dtype=np.float32)
-            grown[:start] = self.rows[:start]
-            self.rows = grown
-        self.rows[start : start + len(new)] = vectors[: len(new)]
-        for n, key in enumerate(new):
-            self.row_of[key] = start + n
 
 
 def _no_backprop(gradient: Any) -> Any:

