@@ -106,15 +106,21 @@ def test_remembered_piece_projections_give_the_packages_own_vectors(shared_data)
             record = json.loads(line)
             sentences += record["src"].split("\n")[:20]
     reference = USE(threads=1)  # the package's forward pass, nothing remembered
+
+    def close(got: np.ndarray, expected: np.ndarray) -> bool:
+        # unit vectors of 512 float32 values: the pass's rounding, not its bits (the
+        # bits depend on the BLAS kernel and the batch); cosines agree to ~1e-6
+        return got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=1e-5)
+
     expected = reference.encode(sentences)
     for _ in range(2):  # the second pass takes every piece from memory
         for size in (1, 7, 32):
             got = np.vstack([model.encode(sentences[i : i + size])
                              for i in range(0, len(sentences), size)])
-            assert np.array_equal(got, np.vstack([reference.encode(sentences[i : i + size])
-                                                  for i in range(0, len(sentences), size)]))
-    assert np.array_equal(model.encode(sentences), expected)
+            assert close(got, np.vstack([reference.encode(sentences[i : i + size])
+                                         for i in range(0, len(sentences), size)]))
+    assert close(model.encode(sentences), expected)
     projections = backend._encode_batch.__self__
     projections.memory.limit = 10  # forgetting and starting again gives the same too
-    assert np.array_equal(model.encode(sentences), expected)
+    assert close(model.encode(sentences), expected)
     projections.memory.limit = projections.MAX_PIECES

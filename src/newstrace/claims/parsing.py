@@ -13,7 +13,8 @@ The model's networks run with thinc's numpy operations and numpy's BLAS for thei
 matrix products, not the blis package's kernels: the same output (checked on PolNeAR dev
 and the seeds, 82,706 tokens), the token encoders 2.2x faster on this hardware. Both
 token encoders' first step, which reads a token alone, is remembered per distinct token
-(:mod:`newstrace.claims.token_embeddings`): the same vectors, bit for bit.
+(:mod:`newstrace.claims.token_embeddings`): the same vectors to within float32
+rounding.
 
 The model's dependency parser and entity recogniser keep their networks but are decoded
 for a whole batch at once (:mod:`newstrace.claims.dependency_decoder`,

@@ -103,9 +103,9 @@ class PieceProjections:
     and nothing else, so a piece seen before costs one row copy instead of a quarter of
     the pass's arithmetic. A news vocabulary is a few thousand pieces (4,923 in 100
     PolNeAR articles' 38,415). New pieces are projected as a batch
-    (:class:`~newstrace.nlp.products.RememberedRows`), which gives the very same bits
-    (tested against the package's own forward pass); the rest of the pass is the
-    package's, unchanged.
+    (:class:`~newstrace.nlp.products.RememberedRows`): the vectors are the package's own
+    to within float32 rounding (tested against its forward pass at a stated tolerance);
+    the rest of the pass is the package's, unchanged.
     """
 
     MAX_PIECES = 32_768  # ~100 MB of float32 rows at most, then start again

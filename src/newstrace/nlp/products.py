@@ -1,18 +1,19 @@
-"""Rows of a per-item computation, remembered, with the bits a large batch gives them.
+"""Rows of a per-item computation, remembered.
 
 The first layer of a text encoder often reads one item alone (a word piece of the
 sentence encoder, a token's attributes in spaCy's encoders): its rows can be computed
 once per distinct item and reused (:class:`RememberedRows`, used by
 :class:`newstrace.nlp.embeddings.PieceProjections` and
-:class:`newstrace.claims.token_embeddings.RememberedEmbeddings`). The rows reused inside
-later batches must be bit for bit what a batch's product gives them. OpenBLAS takes
-another path for small products (here below ~800,000 multiply-adds: up to 4 rows of
-576 x 288, 2 rows of 512 x 768; numpy itself calls a matrix-vector routine for one
-row), whose last bits differ. Padded to :data:`BATCH_ROWS` rows, a product is far from
-that path at these sizes.
+:class:`newstrace.claims.token_embeddings.RememberedEmbeddings`).
 
-    >>> batch_rows([7, 9])[:3], len(batch_rows([7, 9])), len(batch_rows(list(range(100))))
-    ([7, 9, 7], 64, 100)
+A remembered row equals what the library's own pass computes for that item to within
+float32 rounding, not bit for bit: the last bits of a matrix product depend on the
+BLAS kernel OpenBLAS picks for the CPU and on how many rows the product had (numpy
+calls a matrix-vector routine for one row; OpenBLAS takes another path for small
+products). The tests hold the rows to the library's within a stated tolerance, and
+the choices made downstream do not depend on those bits
+(:mod:`newstrace.nlp.similarity`).
+
     >>> import numpy as np
     >>> memory = RememberedRows(width=2, limit=100)
     >>> memory(["a", "b", "a"], lambda at: np.array([[float(n), 0.0] for n in at])).tolist()
@@ -24,14 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 
 import numpy as np
-
-#: The fewest rows given to a product whose rows are remembered (padding costs ~0.1 ms).
-BATCH_ROWS = 64
-
-
-def batch_rows(at: list[int]) -> list[int]:
-    """Row indices ``at``, padded with the first to :data:`BATCH_ROWS` rows."""
-    return at + [at[0]] * max(0, BATCH_ROWS - len(at))
 
 
 class RememberedRows:
@@ -47,8 +40,7 @@ class RememberedRows:
     def __call__(self, keys: Sequence[Hashable], compute: Callable[[list[int]], np.ndarray]
                  ) -> np.ndarray:
         """The rows of ``keys``, in order. ``compute(at)`` gives the rows of the items at
-        positions ``at`` of ``keys``: the first place of each new key, padded to a
-        batch (:func:`batch_rows`); only its first rows, one per new key, are kept."""
+        positions ``at`` of ``keys``: the first place of each new key, in order."""
         row_of = self.row_of
         new = [k for k in dict.fromkeys(keys) if k not in row_of]
         if new:
@@ -58,7 +50,7 @@ class RememberedRows:
             first: dict[Hashable, int] = {}
             for n, key in enumerate(keys):
                 first.setdefault(key, n)
-            rows = compute(batch_rows([first[k] for k in new]))
+            rows = compute([first[k] for k in new])
             start = len(row_of)
             if start + len(new) > len(self.table):
                 grown = np.empty((max(2 * len(self.table), start + len(new)),
