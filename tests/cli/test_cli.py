@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from newstrace.cli import app
 from newstrace.report import validate_report
+from tests.fixtures.compare import report_differences
 from tests.fixtures.load import fixture_report, portable
 
 runner = CliRunner()
@@ -34,8 +35,10 @@ def test_analyze_seeds_writes_a_valid_report_and_dossier(seeds_dir: Path, tmp_pa
     stored = fixture_report()
     for key in ("generated_at", "newstrace_version"):
         report.pop(key), stored.pop(key)
-    assert portable(report) == stored, (
-        "pipeline output changed: run python -m tests.fixtures.make_fixture")
+    # the same ids, edges, claims and texts; scores within the report's last places
+    differences = report_differences(portable(report), stored)
+    assert differences == [], ("pipeline output changed: run python -m "
+                               "tests.fixtures.make_fixture\n" + "\n".join(differences[:20]))
 
 
 def test_exit_codes_and_json_summary(seeds_dir: Path, tmp_path: Path) -> None:
