@@ -22,6 +22,7 @@ import numpy as np
 
 from newstrace.claims.attribution import Attribution, Span
 from newstrace.nlp import embeddings
+from newstrace.nlp.similarity import first_best
 
 SAME_CLAIM = 0.78  # cosine at which two contents state the same proposition outright
 SAME_CLAIM_WITH_VERB = 0.55  # ...or this close and sharing a content verb ("consider", "send")
@@ -59,9 +60,9 @@ class Claim:
         if len(self.attributions) == 1:
             best = 0
         else:
+            # both members of a pair are equally close to their centre: the first wins
             centre = self.centre
-            best = max(range(len(self.attributions)),
-                       key=lambda i: (_rounded(float(self.vectors[i] @ centre)), -i))
+            best = first_best([float(v @ centre) for v in self.vectors])
         return self.attributions[best].content.text.strip("“”\" ")
 
     @property
@@ -88,17 +89,6 @@ class Claim:
                 "article_ids": self.article_ids,
                 "attributions": [a.to_dict() for a in self.attributions],
                 "stances": self.stances(), "denies": self.denies, "denied_by": self.denied_by}
-
-
-#: Decimals a cosine is compared at. The encoder's last bits depend on how sentences
-#: were batched (one process or two), and some ties are exact in theory (both members
-#: of a two-member claim are equally close to its centre): rounded, a tie goes to the
-#: first candidate whatever the batching.
-TIE = 5
-
-
-def _rounded(cosine: float) -> float:
-    return round(cosine, TIE)
 
 
 NEGATED = re.compile(r"\b(not|never|no|none|neither|nor)\b|n[’']t\b", re.I)
@@ -192,14 +182,13 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
             # a member for meaning backed by the same predicate ("consider", "send")
             if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
                 scores[c] = max(scores[c], float(sim))
-        best = max(((_rounded(score), -c) for c, score in scores.items() if score > 0),
-                   default=None)
-        if best is None:
+        close = sorted(c for c, score in scores.items() if score > 0)
+        if close:  # the first claim on a tie, on every machine
+            c = close[first_best([scores[c] for c in close])]
+        else:
             claims.append(Claim(_claim_id(attribution)))
             centre_sums.append(np.zeros_like(vector))
             c = len(claims) - 1
-        else:
-            c = -best[1]  # the first claim on a tie: deterministic
         claims[c].attributions.append(attribution)
         claims[c].vectors.append(vector)
         centre_sums[c] = centre_sums[c] + vector
@@ -275,7 +264,7 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
             if subject not in bonus:
                 bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
             best = best + bonus[subject]
-        target_index = int(np.round(best, TIE).argmax())  # the first claim on a tie
+        target_index = first_best(best)  # the first claim on a tie
         if best[target_index] <= DENIES_CLAIM:
             continue
         target = claims[target_index]

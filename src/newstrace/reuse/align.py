@@ -4,6 +4,8 @@ Greedy one-to-one matching of the most similar sentence pairs above a threshold,
 then extra many-to-one links where a copy merged two sentences into one.
 
 >>> import numpy as np
+
+from newstrace.nlp.similarity import descending, first_best
 >>> sim = np.array([[0.9, 0.1], [0.2, 0.8], [0.1, 0.75]])
 >>> [(p.original_index, p.copy_index) for p in align(sim)]
 [(0, 0), (1, 1), (2, 1)]
@@ -14,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from newstrace.nlp.similarity import descending, first_best
 
 #: Cosine above which two sentences say the same thing (calibrated on WMT22 dev
 #: translations and the seed rewrite: rewrites align at 0.66-0.96, same-topic
@@ -34,7 +38,8 @@ def align(similarity: np.ndarray, threshold: float = THRESHOLD) -> list[AlignedP
     if similarity.size == 0:
         return []
     rows, cols = np.nonzero(similarity >= threshold)
-    order = np.argsort(-similarity[rows, cols], kind="stable")
+    # best pairs first; a tie (a repeated sentence) goes to the earlier pair, everywhere
+    order = descending(similarity[rows, cols])
     used_rows: set[int] = set()
     used_cols: set[int] = set()
     pairs: list[AlignedPair] = []
@@ -49,7 +54,7 @@ def align(similarity: np.ndarray, threshold: float = THRESHOLD) -> list[AlignedP
     for i in range(similarity.shape[0]):
         if i in used_rows:
             continue
-        j = int(similarity[i].argmax())
+        j = first_best(similarity[i])
         if similarity[i, j] >= MERGE_THRESHOLD:
             pairs.append(AlignedPair(i, j, float(similarity[i, j])))
     pairs.sort(key=lambda p: (p.original_index, p.copy_index))

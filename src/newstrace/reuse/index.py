@@ -31,6 +31,7 @@ from datasketch import LeanMinHash, MinHashLSH
 
 from newstrace.nlp import embeddings
 from newstrace.nlp.sentences import split_sentences
+from newstrace.nlp.similarity import descending
 from newstrace.records import Article
 from newstrace.reuse.align import AlignedPair, align
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
@@ -170,10 +171,9 @@ class ReuseIndex:
         if near:
             ids = sorted(near)
             cosines = np.vstack([self.entries[i].doc_vector for i in ids]) @ entry.doc_vector
-            ranked = sorted(zip(cosines.tolist(), ids, strict=True), reverse=True)
-            for cosine, other in ranked[:MAX_ALIGNED]:
-                if cosine >= DOC_COSINE:
-                    found[other] = "embedding"
+            for k in descending(cosines)[:MAX_ALIGNED]:  # nearest first, by id on a tie
+                if cosines[k] >= DOC_COSINE:
+                    found[ids[k]] = "embedding"
         found.pop(entry.article.id, None)
         return found
 

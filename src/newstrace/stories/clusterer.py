@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from newstrace.nlp import embeddings
+from newstrace.nlp.similarity import first_best
 from newstrace.records import Article
 from newstrace.stories.features import Features, extract
 from newstrace.stories.tfidf import IncrementalTfidf, cosine
@@ -172,12 +173,11 @@ class StoryClusterer:
         shared = Counter(e for k in keys for e in self.index.get(k, ())[-200:])
         ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
         candidates = sorted(e for e, _ in ranked)
-        best, best_score = None, self.event_threshold
-        for event_id in candidates:  # sorted: on a tie the first one stays, deterministically
-            event = self.events[event_id]
-            score = self.similarity(f, event, f.date, event.date)
-            if score > best_score or (best is None and score == best_score):
-                best, best_score = event, score
+        events = [self.events[e] for e in candidates]
+        scores = [self.similarity(f, event, f.date, event.date) for event in events]
+        close = [n for n, score in enumerate(scores) if score >= self.event_threshold]
+        # candidates are sorted by id: on a tie the first one wins, on every machine
+        best = events[close[first_best([scores[n] for n in close])]] if close else None
         if best is None:
             best = Cluster(f"event-{article_id}")
             self.events[best.id] = best
@@ -195,14 +195,13 @@ class StoryClusterer:
         return best.id, best.parent or ""
 
     def _place_in_story(self, event: Cluster, neighbour_events: list[str]) -> None:
-        stories = sorted({self.events[e].parent for e in neighbour_events
-                          if self.events[e].parent})
-        best, best_score = None, self.story_threshold
-        for story_id in stories:
-            story = self.stories[story_id]  # type: ignore[index]
-            score = self.similarity(event, story, event.date, story.date, STORY_DAYS)
-            if score > best_score:
-                best, best_score = story, score
+        parents = {self.events[e].parent for e in neighbour_events}
+        stories = [self.stories[s] for s in sorted(p for p in parents if p)]
+        scores = [self.similarity(event, story, event.date, story.date, STORY_DAYS)
+                  for story in stories]
+        close = [n for n, score in enumerate(scores) if score > self.story_threshold]
+        # sorted by id: on a tie the first one wins, on every machine
+        best = stories[close[first_best([scores[n] for n in close])]] if close else None
         if best is None:
             best = Cluster(f"story-{event.members[0]}")
             self.stories[best.id] = best

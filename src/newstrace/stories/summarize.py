@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from newstrace.nlp.sentences import split_sentences
+from newstrace.nlp.similarity import first_best
 from newstrace.records import Article
 from newstrace.stories.features import terms
 from newstrace.stories.tfidf import IncrementalTfidf, cosine
@@ -23,8 +24,10 @@ MMR_LAMBDA = 0.7
 
 
 def central_article(members: Sequence[Article], vectors: dict[str, np.ndarray]) -> Article:
+    """The member closest to the members' mean vector (the first of those tied: both
+    members of a pair are equally close in theory)."""
     centre = np.mean([vectors[a.id] for a in members], axis=0)
-    return max(members, key=lambda a: (float(vectors[a.id] @ centre), -members.index(a)))
+    return members[first_best([float(vectors[a.id] @ centre) for a in members])]
 
 
 def title_for(members: Sequence[Article], vectors: dict[str, np.ndarray]) -> str:
