@@ -22,8 +22,11 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, StatementError
+
 from newstrace.clean import CleaningError, clean_document
-from newstrace.ingest import iter_inputs
+from newstrace.ingest import describe_failure, iter_inputs
+from newstrace.ingest.files import safe_text
 from newstrace.records import Article, InputError, RawDocument
 from newstrace.report.build import ANALYSIS_KEYS
 from newstrace.stages import AnalyzeFn, Stage, StageResult
@@ -123,8 +126,11 @@ def ingest(
             started.fresh
         cleaned = dict(zip(map(id, fresh), started.results, strict=True))
         stored_keys = [key for key, out in cleaned.items() if isinstance(out, Article)]
-        pending = [(cleaned[key], digests[key]) for key in stored_keys]
-        added = dict(zip(stored_keys, store.add_articles(pending), strict=True))  # type: ignore[arg-type]
+        added = _store_articles(store, [(key, cleaned[key], digests[key])  # type: ignore[misc]
+                                        for key in stored_keys])
+        for key, outcome in added.items():
+            if isinstance(outcome, InputError):  # this article alone could not be stored
+                cleaned[key] = outcome
         for item in batch:  # report in input order
             key = id(item)
             if isinstance(item, InputError):
@@ -160,6 +166,7 @@ def ingest(
         batch: list[RawDocument | InputError] = []
         in_flight: _Batch | None = None
         for item in iter_inputs(inputs, **reader_options):
+            item.source = safe_text(item.source)  # storable, whatever reader made it
             batch.append(item)
             if len(batch) >= batch_size:
                 started = start(batch)
@@ -174,8 +181,66 @@ def ingest(
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+        for error in summary.errors:
+            error.source, error.reason = safe_text(error.source), safe_text(error.reason)
         store.record_errors(summary.errors)
     return summary
+
+
+def _store_articles(store: Store, items: Sequence[tuple[int, Article, str]]
+                    ) -> dict[int, bool | InputError]:
+    """Store a batch in one transaction: key -> True if new, False if known already.
+
+    If the batch fails, its articles are stored one by one, so that one the store
+    refuses (too long to index, a value the database cannot hold) becomes that
+    article's InputError and the others are kept. A failure of the store itself
+    (connection lost, disk full) is raised, as before.
+    """
+    try:
+        added = store.add_articles([(article, digest) for _, article, digest in items])
+        return {key: new for (key, _, _), new in zip(items, added, strict=True)}
+    except Exception as exc:
+        if not _refused_input(exc):
+            raise
+        if len(items) == 1:
+            return {items[0][0]: _store_error(items[0][1], exc)}
+    outcome: dict[int, bool | InputError] = {}
+    for key, article, digest in items:
+        try:
+            outcome[key] = store.add_articles([(article, digest)])[0]
+        except Exception as exc:
+            if not _refused_input(exc):
+                raise
+            outcome[key] = _store_error(article, exc)
+    return outcome
+
+
+#: SQLSTATE classes of errors caused by the data of a statement, not by the store
+#: itself: data exception, integrity constraint, program limit (a tsvector over 1 MB)
+_INPUT_SQLSTATES = ("22", "23", "54")
+
+
+def _refused_input(exc: BaseException) -> bool:
+    """Whether a failed insert was refused for what it held (not a store failure)."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return False
+        sqlstate = getattr(exc.orig, "sqlstate", None)
+        if sqlstate:
+            return str(sqlstate)[:2] in _INPUT_SQLSTATES
+        # sqlite3's errors have no SQLSTATE: "string or blob too big" is a DataError
+        return isinstance(exc, (DataError, IntegrityError, InterfaceError))
+    # the driver could not even send the values (an unencodable string, a NUL byte)
+    return isinstance(exc, (StatementError, UnicodeError, ValueError, TypeError, OverflowError))
+
+
+def _store_error(article: Article, exc: BaseException) -> InputError:
+    # the driver's own message, without SQLAlchemy's copy of the statement and values
+    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    text = safe_text(str(cause)).strip()
+    first = text.splitlines()[0][:200] if text else type(cause).__name__
+    log.debug("storing %s failed", article.source, exc_info=exc)
+    return InputError(article.source, f"cannot store: {first}", stage="store")
 
 
 @dataclass
@@ -219,8 +284,9 @@ def clean_one(raw: RawDocument, html_extractor: str = "trafilatura") -> Article 
     except CleaningError as exc:
         return InputError(raw.source, str(exc), stage="clean")
     except Exception as exc:  # a cleaner bug must not sink the batch
-        log.exception("cleaning %s failed", raw.source)
-        return InputError(raw.source, f"internal error while cleaning: {exc!r}", stage="clean")
+        log.debug("cleaning %s failed", raw.source, exc_info=True)  # no traceback unless asked
+        return InputError(raw.source, f"internal error while cleaning: {describe_failure(exc)}",
+                          stage="clean")
     finally:
         _gc_freezer.document_done()
 

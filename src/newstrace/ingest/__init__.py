@@ -9,27 +9,84 @@ could not be read; it never raises for bad input, so a batch always goes on.
 Formats are recognised by content (:mod:`newstrace.ingest.detect`): plain text,
 HTML, JSON / JSONL records, RSS / Atom feeds, WARC archives, lists of URLs, and
 gzip-compressed versions of each.
+
+Whatever goes wrong with one input (a bug in a parser, a hostile file built to
+crash one) becomes that input's :class:`~newstrace.records.InputError`; an input
+that yields nothing at all says so ("no articles in ..."). Names and texts that
+cannot be encoded (file names that are not UTF-8, lone surrogates in JSON) are
+made safe here, so that no later stage trips on them.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from newstrace.ingest.detect import binary_kind, sniff
 from newstrace.ingest.feeds import parse_feed
-from newstrace.ingest.files import ReadError, decode_text, gunzip, read_limited, walk
+from newstrace.ingest.files import (
+    ReadError,
+    decode_text,
+    gunzip,
+    path_text,
+    read_limited,
+    safe_text,
+    scrub_text,
+    walk,
+)
 from newstrace.ingest.http import Fetcher
-from newstrace.ingest.jsonrecords import parse_json
+from newstrace.ingest.jsonrecords import NotJSON, parse_json
 from newstrace.ingest.warc import parse_warc
 from newstrace.records import InputError, RawDocument
 
 __all__ = ["DEFAULT_MAX_BYTES", "iter_inputs"]
 
 DEFAULT_MAX_BYTES = 20_000_000
+#: gzip inside gzip deeper than this is refused (real data: one level, two at most)
+MAX_GZIP_DEPTH = 4
 Item = RawDocument | InputError
+
+log = logging.getLogger(__name__)
+
+
+def describe_failure(exc: BaseException) -> str:
+    """A short reason for an unexpected exception: its type and the first line of its text."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    text = safe_text(str(exc)).strip()
+    first = text.splitlines()[0] if text else ""
+    if len(first) > 160:
+        first = first[:157] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _scrubbed(item: Item) -> Item:
+    """``item`` with every text in it encodable: lone surrogates replaced, names escaped."""
+    item.source = safe_text(item.source)
+    if isinstance(item, InputError):
+        item.reason = safe_text(item.reason)
+        return item
+    replaced = 0
+    if isinstance(item.content, str):
+        item.content, replaced = scrub_text(item.content)
+    if item.url is not None:
+        item.url = safe_text(item.url)
+    for key, value in list(item.hints.items()):
+        if isinstance(value, str):
+            item.hints[key], n = scrub_text(value)
+            replaced += n
+        elif isinstance(value, list):
+            cleaned = [scrub_text(v) if isinstance(v, str) else (v, 0) for v in value]
+            item.hints[key] = [v for v, _ in cleaned]
+            replaced += sum(n for _, n in cleaned)
+    if replaced:
+        note = f"{replaced} lone surrogate(s) replaced"
+        previous = item.hints.get("encoding_note")
+        item.hints["encoding_note"] = f"{previous}; {note}" if previous else note
+    return item
 
 
 def is_url(text: str) -> bool:
@@ -56,11 +113,17 @@ def iter_inputs(
                 yield from reader.url(item)
                 continue
             path = Path(item)
-            if not path.exists():
-                yield InputError(item, "no such file or directory")
-                continue
-            for file in walk(path):
-                yield from reader.file(file)
+            name = path_text(item)
+            try:
+                if not path.exists():
+                    yield InputError(name, "no such file or directory")
+                    continue
+                files = walk(path)
+                for file in files:
+                    yield from reader.file(file)
+            except Exception as exc:  # walking a folder failed: the other inputs go on
+                log.debug("walking %s failed", name, exc_info=True)
+                yield InputError(name, f"cannot read: {describe_failure(exc)}")
 
 
 class _Reader:
@@ -70,30 +133,27 @@ class _Reader:
         self.follow = follow_feed_links
 
     def file(self, path: Path) -> Iterator[Item]:
-        source = str(path)
-        try:
-            with path.open("rb") as handle:
-                head = handle.read(65536)
-            if not head.strip():
-                yield InputError(source, "empty file")
-                return
-            kind = sniff(head)
-            if kind == "warc":
-                with path.open("rb") as handle:
-                    yield from parse_warc(source, handle, total_size=path.stat().st_size,
-                                          max_bytes=self.max_bytes)
-                return
-            if kind == "gzip":
-                yield from self._gzip_file(path)
-                return
-            yield from self.data(source, read_limited(path, self.max_bytes))
-        except ReadError as exc:
-            yield InputError(source, str(exc))
-        except OSError as exc:
-            yield InputError(source, f"cannot read: {exc.strerror or exc}")
+        source = path_text(path)
+        yield from _guarded(source, self._file(path, source), "no articles in this file")
 
-    def _gzip_file(self, path: Path) -> Iterator[Item]:
-        source = str(path)
+    def _file(self, path: Path, source: str) -> Iterator[Item]:
+        with path.open("rb") as handle:
+            head = handle.read(65536)
+        if not head.strip():
+            yield InputError(source, "empty file")
+            return
+        kind = sniff(head)
+        if kind == "warc":
+            with path.open("rb") as handle:
+                yield from parse_warc(source, handle, total_size=path.stat().st_size,
+                                      max_bytes=self.max_bytes)
+            return
+        if kind == "gzip":
+            yield from self._gzip_file(path, source)
+            return
+        yield from self.data(source, read_limited(path, self.max_bytes))
+
+    def _gzip_file(self, path: Path, source: str) -> Iterator[Item]:
         with path.open("rb") as handle:
             first_member = handle.read(1 << 20)
         try:  # peek at the start only: a truncated tail must not hide whole WARC records
@@ -107,11 +167,12 @@ class _Reader:
                                       max_bytes=self.max_bytes)
             return
         compressed = read_limited(path, self.max_bytes)
-        yield from self.data(source, gunzip(compressed, self.max_bytes))
+        yield from self.data(source, gunzip(compressed, self.max_bytes), depth=1)
 
     def data(self, source: str, data: bytes, *, url: str | None = None,
-             charset: str | None = None) -> Iterator[Item]:
-        """Documents from bytes whose format is not known yet."""
+             charset: str | None = None, depth: int = 0) -> Iterator[Item]:
+        """Documents from bytes whose format is not known yet (``depth``: gzip layers
+        already taken off)."""
         if not data.strip():
             yield InputError(source, "empty" if url is None else "empty response")
             return
@@ -119,12 +180,20 @@ class _Reader:
         if kind == "binary":
             yield InputError(source, f"binary file ({binary_kind(data[:65536])}), not text")
         elif kind == "gzip":
-            yield from self.data(source, gunzip(data, self.max_bytes), url=url)
+            if depth >= MAX_GZIP_DEPTH:
+                yield InputError(source, f"gzip nested more than {MAX_GZIP_DEPTH} levels deep "
+                                         f"(gzip inside gzip): refused")
+                return
+            yield from self.data(source, gunzip(data, self.max_bytes), url=url,
+                                 charset=charset, depth=depth + 1)
         elif kind == "warc":
             yield from parse_warc(source, io.BytesIO(data), total_size=len(data),
                                   max_bytes=self.max_bytes)
         elif kind in ("json", "jsonl"):
-            yield from parse_json(source, data)
+            try:
+                yield from parse_json(source, data)
+            except NotJSON:  # "[NFL] Which team won...": text that opens with a bracket
+                yield self._text(source, data, url, charset)
         elif kind == "feed":
             yield from parse_feed(source, data, fetch=self.url if self.follow else None)
         elif kind == "urls":
@@ -135,14 +204,43 @@ class _Reader:
             yield RawDocument(source=source, content=data, media_type="html", url=url,
                               hints={"charset": charset} if charset else {})
         else:
-            text, note = decode_text(data, charset)
-            hints = {"encoding_note": note} if note else {}
-            yield RawDocument(source=source, content=text, media_type="text", url=url,
-                              hints=hints)
+            yield self._text(source, data, url, charset)
+
+    @staticmethod
+    def _text(source: str, data: bytes, url: str | None, charset: str | None) -> RawDocument:
+        text, note = decode_text(data, charset)
+        hints = {"encoding_note": note} if note else {}
+        return RawDocument(source=source, content=text, media_type="text", url=url,
+                           hints=hints)
 
     def url(self, url: str) -> Iterator[Item]:
-        try:
-            body, final_url, charset = self.fetcher.get(url)
-            yield from self.data(url, body, url=final_url, charset=charset)
-        except ReadError as exc:
-            yield InputError(url, str(exc))
+        yield from _guarded(url, self._url(url), "no articles in this response")
+
+    def _url(self, url: str) -> Iterator[Item]:
+        body, final_url, charset = self.fetcher.get(url)
+        yield from self.data(url, body, url=final_url, charset=charset)
+
+
+def _guarded(source: str, items: Iterator[Item], nothing: str) -> Iterator[Item]:
+    """``items``, made safe; any failure is ``source``'s reason, and so is yielding nothing.
+
+    The safety net under every reader: whatever one input raises (a parser bug, a
+    file built to crash one), the other inputs are still read.
+    """
+    count = 0
+    try:
+        for item in items:
+            count += 1
+            yield _scrubbed(item)
+    except ReadError as exc:
+        count += 1
+        yield InputError(source, safe_text(str(exc)))
+    except OSError as exc:
+        count += 1
+        yield InputError(source, f"cannot read: {safe_text(str(exc.strerror or exc))}")
+    except Exception as exc:
+        count += 1
+        log.debug("reading %s failed", source, exc_info=True)
+        yield InputError(source, f"cannot read: {describe_failure(exc)}")
+    if not count:
+        yield InputError(source, nothing)

@@ -106,6 +106,6 @@ def _json_kind(stripped: bytes) -> Format:
         try:
             json.loads(first)
             return "jsonl"  # a whole object on the first line, another line follows
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, a huge number, nested too deeply
             return "json"
     return "json"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import os
+import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,49 @@ class ReadError(ValueError):
     """A file or stream that cannot be read as an article source; the message says why."""
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """A name (path, source) with its undecodable bytes shown as ``\\xff`` escapes.
+
+    A file name that is not UTF-8 reaches Python with its bad bytes as surrogate
+    escapes (``os.fsdecode``), which can be neither printed nor stored; the
+    escapes are the same on every run, so the name is matched again on a rerun.
+    Any other lone surrogate becomes U+FFFD.
+
+    >>> safe_text(os.fsdecode(b"bad\\xff.txt"))
+    'bad\\\\xff.txt'
+    """
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(_escape_surrogate, text)
+
+
+def _escape_surrogate(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte of a file name
+        return f"\\x{code - 0xDC00:02x}"
+    return "\ufffd"
+
+
+def scrub_text(text: str) -> tuple[str, int]:
+    """Article text with lone surrogates (a JSON ``\\ud800`` escape) replaced by U+FFFD,
+    and how many there were: such text cannot be encoded, cleaned or stored.
+
+    >>> scrub_text("ok \\ud800")[1]
+    1
+    """
+    if not _SURROGATE.search(text):
+        return text, 0
+    return _SURROGATE.subn("\ufffd", text)
+
+
+def path_text(path: Path | str) -> str:
+    """A path as text that can be printed and stored, whatever bytes its name holds."""
+    return safe_text(os.fsdecode(path))
+
+
 def walk(path: Path) -> Iterator[Path]:
     """Files under ``path`` in a stable order; hidden files and folders are skipped.
 
@@ -28,7 +73,11 @@ def walk(path: Path) -> Iterator[Path]:
         return
     if not path.is_dir():
         return
-    for child in sorted(path.iterdir()):
+    try:
+        children = sorted(path.iterdir())
+    except OSError:  # an unreadable folder: nothing under it can be read either
+        return
+    for child in children:
         if child.name.startswith("."):
             continue
         if child.is_dir():

@@ -10,6 +10,7 @@ Field names vary by exporter; the first present of each alias list is used.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +28,44 @@ HINTS = {
     "language": ("language", "lang"),
 }
 CONTAINERS = ("articles", "items", "data", "results", "documents", "docs")
+#: a list of records opens with a bracket, then a record, a list, a string or its end;
+#: "[NFL] Which team won..." does not
+_RECORDS_START = re.compile(r"\s*\[\s*(?:[\[{\]\"]|$)")
+
+
+class NotJSON(ValueError):
+    """Data that starts like JSON (``[NFL] Which team...``) but is plain text."""
+
+
+class _TooDeep(ValueError):
+    pass
+
+
+def _int(digits: str) -> int | str:
+    """An integer; one too long for Python's conversion limit is kept as its digits."""
+    try:
+        return int(digits)
+    except ValueError:
+        return digits
+
+
+def loads(text: str) -> Any:
+    """``json.loads`` with guards: huge integers stay text, deep nesting is a ValueError."""
+    try:
+        return json.loads(text, parse_int=_int)
+    except RecursionError:
+        raise _TooDeep("JSON nested too deeply to read (lists or objects inside one "
+                       "another, past the parser's depth limit)") from None
+
+
+def _malformed(exc: ValueError, line: int | None = None) -> str:
+    if isinstance(exc, _TooDeep):
+        return str(exc)
+    if isinstance(exc, json.JSONDecodeError):
+        where = f"line {line or exc.lineno}" + ("" if line else f", column {exc.colno}")
+        return f"malformed JSON at {where}: {exc.msg}" + (f" (column {exc.colno})" if line
+                                                           else "")
+    return f"unreadable JSON: {exc}"[:200]
 
 
 def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
@@ -77,17 +116,23 @@ def record_document(source: str, record: Any) -> RawDocument | InputError:
 
 
 def parse_json(source: str, data: bytes | str) -> Iterator[RawDocument | InputError]:
-    """Documents from JSON or JSONL ``data``; a malformed line is reported, the rest go on."""
+    """Documents from JSON or JSONL ``data``; a malformed line is reported, the rest go on.
+
+    Raises :class:`NotJSON` (before yielding anything) for text that merely starts
+    with a bracket and is not JSON at all, so that the caller can read it as text.
+    """
     text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else data
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError as exc:
+        whole = loads(text)
+    except ValueError as exc:
         first_line = text.lstrip().split("\n", 1)[0]
         try:
-            json.loads(first_line)
-        except json.JSONDecodeError:  # one JSON document, malformed
-            yield InputError(source, f"malformed JSON at line {exc.lineno}, column {exc.colno}: "
-                                     f"{exc.msg}")
+            loads(first_line)
+        except ValueError:  # one JSON document, malformed
+            if (isinstance(exc, json.JSONDecodeError) and text.lstrip().startswith("[")
+                    and not _RECORDS_START.match(text)):
+                raise NotJSON(f"not JSON: {_malformed(exc)}") from None
+            yield InputError(source, _malformed(exc))
             return
         yield from _parse_lines(source, text)  # JSONL: one record a line
         return
@@ -101,6 +146,9 @@ def parse_json(source: str, data: bytes | str) -> Iterator[RawDocument | InputEr
     if not isinstance(whole, list):
         yield InputError(source, f"JSON holds a {type(whole).__name__}, not article records")
         return
+    if not whole:
+        yield InputError(source, "no articles in JSON: an empty list of records")
+        return
     for index, record in enumerate(whole):
         yield record_document(f"{source}#{index}", record)
 
@@ -111,9 +159,8 @@ def _parse_lines(source: str, text: str) -> Iterator[RawDocument | InputError]:
             continue
         where = f"{source}#L{number}"
         try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield InputError(where, f"malformed JSON at line {number}: {exc.msg} "
-                                    f"(column {exc.colno})")
+            record = loads(line)
+        except ValueError as exc:
+            yield InputError(where, _malformed(exc, number))
             continue
         yield record_document(where, record)
