@@ -62,6 +62,11 @@ FastHtmlOption = Annotated[
                                            "less precise than the default trafilatura.")
 ]
 
+FollowSymlinksOption = Annotated[
+    bool, typer.Option("--follow-symlinks", help="Follow symlinks that lead out of a given "
+                                                 "folder (by default they are reported, not read).")
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -102,9 +107,11 @@ def _count_files(paths: list[str]) -> int | None:
 
 
 def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
-                workers: int, fast_html: bool = False) -> IngestSummary:
+                workers: int, fast_html: bool = False,
+                follow_symlinks: bool = False) -> IngestSummary:
     options: dict[str, Any] = {"timeout": timeout, "workers": workers,
-                               "html_extractor": "resiliparse" if fast_html else "trafilatura"}
+                               "html_extractor": "resiliparse" if fast_html else "trafilatura",
+                               "follow_symlinks": follow_symlinks}
     freeze_gc_between_documents()  # a one-shot command: no server to leak from
     if quiet:
         return ingest(paths, store, **options)
@@ -145,12 +152,13 @@ def _exit_code(summary: IngestSummary) -> int:
 @app.command("ingest")
 def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = False,
                as_json: JsonOption = False, timeout: TimeoutOption = 20.0,
-               workers: WorkersOption = DEFAULT_WORKERS, fast_html: FastHtmlOption = False
-               ) -> None:
+               workers: WorkersOption = DEFAULT_WORKERS, fast_html: FastHtmlOption = False,
+               follow_symlinks: FollowSymlinksOption = False) -> None:
     """Read, clean and store articles; a rerun adds nothing new."""
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
-                              workers=workers, fast_html=fast_html)
+                              workers=workers, fast_html=fast_html,
+                              follow_symlinks=follow_symlinks)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
     elif not quiet:
@@ -170,13 +178,15 @@ def analyze_cmd(
     timeout: TimeoutOption = 20.0,
     workers: WorkersOption = DEFAULT_WORKERS,
     fast_html: FastHtmlOption = False,
+    follow_symlinks: FollowSymlinksOption = False,
 ) -> None:
     """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
     from newstrace.report import validate_report, write_report
 
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
-                              workers=workers, fast_html=fast_html)
+                              workers=workers, fast_html=fast_html,
+                              follow_symlinks=follow_symlinks)
         if not summary.article_ids:
             _print_errors(summary.errors)
             err.print("[red]error:[/red] no article could be read from the input")

@@ -29,6 +29,7 @@ from newstrace.ingest.detect import binary_kind, sniff
 from newstrace.ingest.feeds import parse_feed
 from newstrace.ingest.files import (
     ReadError,
+    Skipped,
     decode_text,
     gunzip,
     path_text,
@@ -99,12 +100,16 @@ def iter_inputs(
     timeout: float = 20.0,
     max_bytes: int = DEFAULT_MAX_BYTES,
     follow_feed_links: bool = True,
+    follow_symlinks: bool = False,
 ) -> Iterator[Item]:
     """Walk ``inputs`` (files, folders, URLs, URL lists) and yield documents or errors.
 
     ``timeout`` bounds each HTTP fetch; ``max_bytes`` bounds any one file, page or
     decompressed stream (WARC archives stream, so only each record is bounded);
-    ``follow_feed_links`` fetches the page of a feed item that carries only a teaser.
+    ``follow_feed_links`` fetches the page of a feed item that carries only a teaser;
+    ``follow_symlinks`` follows symlinks that lead out of a folder given in ``inputs``
+    (otherwise each is reported, not read). A folder is walked once per real file,
+    whatever symlinks lead to it; a broken symlink is reported.
     """
     with Fetcher(timeout=timeout, max_bytes=max_bytes) as fetcher:
         reader = _Reader(fetcher, max_bytes, follow_feed_links)
@@ -116,11 +121,14 @@ def iter_inputs(
             name = path_text(item)
             try:
                 if not path.exists():
-                    yield InputError(name, "no such file or directory")
+                    yield InputError(name, "broken symlink" if path.is_symlink()
+                                     else "no such file or directory")
                     continue
-                files = walk(path)
-                for file in files:
-                    yield from reader.file(file)
+                for entry in walk(path, follow_symlinks=follow_symlinks):
+                    if isinstance(entry, Skipped):
+                        yield InputError(path_text(entry.path), entry.reason)
+                    else:
+                        yield from reader.file(entry)
             except Exception as exc:  # walking a folder failed: the other inputs go on
                 log.debug("walking %s failed", name, exc_info=True)
                 yield InputError(name, f"cannot read: {describe_failure(exc)}")

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import os
 import re
+import stat
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from charset_normalizer import from_bytes
@@ -62,8 +65,23 @@ def path_text(path: Path | str) -> str:
     return safe_text(os.fsdecode(path))
 
 
-def walk(path: Path) -> Iterator[Path]:
+@dataclass(frozen=True)
+class Skipped:
+    """An entry :func:`walk` did not follow, and why (a broken symlink, one leaving the folder)."""
+
+    path: Path
+    reason: str
+
+
+def walk(path: Path, *, follow_symlinks: bool = False) -> Iterator[Path | Skipped]:
     """Files under ``path`` in a stable order; hidden files and folders are skipped.
+
+    Each real file is yielded once, however many symlinks (or hard links) lead to
+    it, and symlink loops end. A symlink whose target lies inside ``path`` is not
+    followed: the walk reaches the target by its own name (unless it is hidden).
+    A symlink leaving ``path`` is yielded as a :class:`Skipped` with its reason,
+    unless ``follow_symlinks``; so is a broken one. ``path`` itself may be a
+    symlink: the user named it.
 
     >>> list(walk(Path("/nonexistent")))
     []
@@ -74,16 +92,86 @@ def walk(path: Path) -> Iterator[Path]:
     if not path.is_dir():
         return
     try:
-        children = sorted(path.iterdir())
-    except OSError:  # an unreadable folder: nothing under it can be read either
+        root = path.resolve(strict=True)
+    except (OSError, RuntimeError):
         return
-    for child in children:
-        if child.name.startswith("."):
-            continue
-        if child.is_dir():
-            yield from walk(child)
-        elif child.is_file():
-            yield child
+    walker = _Walker(path, root, follow_symlinks)
+    yield from walker.folder(path, root)
+
+
+def _identity(path: Path, st: os.stat_result) -> tuple[int, int] | str:
+    """What makes a file or folder the same one: device and inode where there are any."""
+    return (st.st_dev, st.st_ino) if st.st_ino else str(path)
+
+
+class _Walker:
+    def __init__(self, given: Path, root: Path, follow_symlinks: bool) -> None:
+        self.given = given
+        self.root = root
+        self.follow = follow_symlinks
+        self.seen: set[tuple[int, int] | str] = set()  # folders and files met already
+
+    def folder(self, path: Path, real: Path) -> Iterator[Path | Skipped]:
+        try:
+            key = _identity(real, real.stat())
+        except OSError:
+            return
+        if key in self.seen:  # a loop, or a folder reached twice
+            return
+        self.seen.add(key)
+        try:
+            children = sorted(path.iterdir())
+        except OSError:  # an unreadable folder: nothing under it can be read either
+            return
+        for child in children:
+            if child.name.startswith("."):
+                continue
+            if child.is_symlink():
+                yield from self.link(child)
+                continue
+            try:
+                st = child.stat()
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                yield from self.folder(child, real / child.name)
+            elif stat.S_ISREG(st.st_mode):
+                yield from self.file(child, real / child.name, st)
+
+    def file(self, path: Path, real: Path, st: os.stat_result) -> Iterator[Path]:
+        key = _identity(real, st)
+        if key not in self.seen:
+            self.seen.add(key)
+            yield path
+
+    def link(self, link: Path) -> Iterator[Path | Skipped]:
+        try:
+            target = link.resolve(strict=True)
+            st = target.stat()
+        except FileNotFoundError:
+            yield Skipped(link, "broken symlink")
+            return
+        except RuntimeError:  # Python < 3.13: "Symlink loop from ..."
+            yield Skipped(link, "broken symlink (a loop of links)")
+            return
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                yield Skipped(link, "broken symlink (a loop of links)")
+            else:
+                yield Skipped(link, f"cannot read: {exc.strerror or exc}")
+            return
+        if target.is_relative_to(self.root):
+            inside = target.relative_to(self.root).parts
+            if not any(part.startswith(".") for part in inside):
+                return  # the walk reaches it under its own name
+        elif not self.follow:
+            yield Skipped(link, f"symlink to a path outside {path_text(self.given)}: "
+                                f"not followed (use --follow-symlinks)")
+            return
+        if stat.S_ISDIR(st.st_mode):
+            yield from self.folder(link, target)
+        elif stat.S_ISREG(st.st_mode):
+            yield from self.file(link, target, st)
 
 
 def too_large(size: int, limit: int) -> str:
