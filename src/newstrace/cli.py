@@ -58,7 +58,7 @@ WorkersOption = Annotated[
 ]
 DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 FastHtmlOption = Annotated[
-    bool, typer.Option("--fast-html", help="Extract HTML with resiliparse: ~10x faster, "
+    bool, typer.Option("--fast-html", help="Extract HTML with resiliparse: about 2x faster, "
                                            "less precise than the default trafilatura.")
 ]
 
@@ -216,13 +216,43 @@ def analyze_cmd(
         for stage, state in report["analyses"].items():
             colour = "green" if state == "done" else "yellow"
             err.print(f"  {stage:<11} [{colour}]{state}[/{colour}]")
-        counts = ", ".join(f"{len(report[k])} {k}" for k in
-                           ("reuse", "stories", "claims", "entities", "citations", "anomalies"))
-        err.print(f"[green]{len(report['articles'])} articles[/green]: {counts}")
+        counts = ", ".join(counted(len(report[k]), k) for k in REPORT_COUNTS)
+        err.print(f"[green]{counted(len(report['articles']), 'articles')}[/green]: {counts}")
         err.print(f"report: {folder / 'report.json'}\ndossier: {folder / 'index.html'}")
     if failed:
         raise typer.Exit(EXIT_FAILURE)
     raise typer.Exit(_exit_code(summary))
+
+
+#: what the summary of a report counts, with each kind's name for one and for several
+REPORT_COUNTS = ("reuse", "stories", "claims", "entities", "citations", "anomalies")
+_NAMES = {"articles": ("article", "articles"), "reuse": ("reuse edge", "reuse edges"),
+          "stories": ("story", "stories"), "claims": ("claim", "claims"),
+          "entities": ("entity", "entities"), "citations": ("citation", "citations"),
+          "anomalies": ("anomaly", "anomalies")}
+
+
+def counted(n: int, kind: str) -> str:
+    """``n`` things of ``kind``, singular or plural as English wants.
+
+    >>> counted(1, "stories"), counted(0, "stories"), counted(2, "reuse")
+    ('1 story', '0 stories', '2 reuse edges')
+    """
+    one, many = _NAMES.get(kind, (kind, kind))
+    return f"{n} {one if n == 1 else many}"
+
+
+def _iso_date(value: str | None) -> str | None:
+    """A --since / --until value: a real calendar date, or a usage error (exit 2)."""
+    if value is None:
+        return None
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return value
 
 
 @app.command("list")
@@ -230,8 +260,10 @@ def list_cmd(
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
     outlet: Annotated[str | None, typer.Option(help="Only this outlet.")] = None,
-    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).")] = None,
+    since: Annotated[str | None, typer.Option(help="Published on or after (YYYY-MM-DD).",
+                                             callback=_iso_date)] = None,
+    until: Annotated[str | None, typer.Option(help="Published on or before (YYYY-MM-DD).",
+                                             callback=_iso_date)] = None,
     search: Annotated[str | None, typer.Option(help="Words in title or text.")] = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 50,
     offset: Annotated[int, typer.Option(help="Skip this many.")] = 0,
