@@ -91,11 +91,19 @@ def clean_document(raw: RawDocument, *, html_extractor: str = "trafilatura") -> 
     hint_title = str(hints["title"]).strip() if hints.get("title") else None
     meta = None
     if _is_html(raw):
-        from .html import find_date_htmldate, main_text, main_text_fast, page_metadata, parse_html
+        from .html import (
+            find_date_htmldate,
+            main_text,
+            main_text_fast,
+            page_metadata,
+            parse_html,
+            tame_markup,
+        )
 
         if isinstance(raw.content, bytes) and looks_binary(raw.content):
             raise CleaningError("not text: binary content")
-        tree = parse_html(raw.content)
+        markup = tame_markup(raw.content)  # pathological tags cost every parser dearly
+        tree = parse_html(markup)
         if tree is None:
             raise CleaningError("unparseable HTML")
         meta = page_metadata(tree)
@@ -109,7 +117,7 @@ def clean_document(raw: RawDocument, *, html_extractor: str = "trafilatura") -> 
                 if text_date and not text_date.endswith("-01-01"):
                     meta.published_from = "text"
                     meta.published = text_date
-        found = _classify_html(main_text_fast(raw.content) if html_extractor == "resiliparse"
+        found = _classify_html(main_text_fast(markup) if html_extractor == "resiliparse"
                                else main_text(tree, raw.url), hint_title or meta.title)
         if html_extractor == "resiliparse" and _chars(found) < MIN_HTML_CHARS:
             # resiliparse's main-content heuristic drops some article bodies entirely
