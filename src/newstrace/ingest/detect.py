@@ -68,6 +68,39 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
+def bomless_utf16(data: bytes) -> str | None:
+    """``"utf-16-le"`` or ``"utf-16-be"`` when ``data`` is UTF-16 text without a byte-order
+    mark, else None.
+
+    Such text is full of NUL bytes, all on one side of each byte pair (the high byte of
+    every ASCII character: spaces, digits, punctuation, Latin letters), which binary data
+    rarely is; it must then decode with hardly a control character.
+
+    >>> bomless_utf16("China denied it.".encode("utf-16-le"))
+    'utf-16-le'
+    >>> bomless_utf16("Песков сказал: «Нет».".encode("utf-16-be"))
+    'utf-16-be'
+    >>> bomless_utf16(bytes(range(256)) * 4) is None
+    True
+    """
+    sample = data[:8192]
+    sample = sample[: len(sample) // 2 * 2]
+    if len(sample) < 4 or b"\x00" not in sample:
+        return None
+    half = len(sample) // 2
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.1 * half and even <= 0.01 * half:
+        encoding = "utf-16-le"
+    elif even >= 0.1 * half and odd <= 0.01 * half:
+        encoding = "utf-16-be"
+    else:
+        return None
+    text = sample.decode(encoding, errors="replace")  # the sample may cut a pair in two
+    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f")
+                   or ch == "\ufffd")
+    return encoding if controls <= max(1, len(text) // 100) else None
+
+
 def sniff(data: bytes) -> Format:
     """The format of ``data`` (give at least the first 64 KiB)."""
     if data[:2] == b"\x1f\x8b":

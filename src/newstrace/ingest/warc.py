@@ -85,7 +85,8 @@ def _record_id(record: Any) -> str:
     return (record.rec_headers.get_header("WARC-Record-ID") or "").strip().strip("<>")
 
 
-def _record_document(source: str, record: Any, max_bytes: int) -> RawDocument | None:
+def _record_document(source: str, record: Any, max_bytes: int
+                     ) -> RawDocument | InputError | None:
     if record.rec_type == "response" and record.length:
         record.http_headers = _HTTP.parse(record.raw_stream)  # content_stream() decodes by it
     headers = record.http_headers
@@ -95,7 +96,11 @@ def _record_document(source: str, record: Any, max_bytes: int) -> RawDocument | 
         if not status.startswith("2"):
             return None
     body = record.content_stream().read(max_bytes + 1)
-    if len(body) > max_bytes or not body.strip():
+    if len(body) > max_bytes:  # this page only: the records after it are still read
+        return InputError(f"{source}#record-{_record_id(record)}",
+                          f"WARC record over the {max_bytes:,}-byte limit "
+                          f"({record.length:,} bytes with its headers): skipped")
+    if not body.strip():
         return None
     kind = sniff(body)
     if content_type and not content_type.startswith(ARTICLE_TYPES) and kind not in ("html",):
