@@ -130,7 +130,9 @@ def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
         return ingest(paths, store, progress=step, **options)
 
 
-def _print_errors(errors: list[InputError]) -> None:
+def _print_errors(errors: list[InputError], console: Console = err) -> None:
+    """The skipped inputs as a table: on stderr beside a command's progress, on stdout
+    when they are what was asked for (``list --errors``)."""
     if not errors:
         return
     table = Table(title=f"{len(errors)} input(s) skipped", title_justify="left",
@@ -140,7 +142,7 @@ def _print_errors(errors: list[InputError]) -> None:
     table.add_column("reason", overflow="fold")
     for e in errors:
         table.add_row(e.source, e.stage, e.reason)
-    err.print(table)
+    console.print(table)
 
 
 def _exit_code(summary: IngestSummary) -> int:
@@ -276,7 +278,11 @@ def list_cmd(
             if as_json:
                 out.print_json(json.dumps(rows))
             else:
-                _print_errors(store.errors(limit))
+                errors_found = store.errors(limit)
+                if errors_found:
+                    _print_errors(errors_found, out)
+                else:
+                    out.print("no input was skipped")
             return
         filters: dict[str, Any] = {"outlet": outlet, "since": since, "until": until,
                                    "query": search}
@@ -287,9 +293,18 @@ def list_cmd(
         out.print_json(json.dumps({"total": total, "articles": [
             {k: getattr(a, k) for k in keys} for a in found]}))
         return
+    if not out.is_terminal:  # piped or redirected: one tab-separated line an article
+        for a in found:
+            print("\t".join((a.id, a.published or "-", a.outlet or "-", a.language or "-",
+                             " ".join((a.title or "-").split()))))
+        return
     table = Table(title=f"{total} article(s)", title_justify="left")
-    for column in ("id", "published", "outlet", "lang", "title"):
-        table.add_column(column, overflow="fold")
+    # an id is what a user copies into `show`: never folded, whatever the width (off a
+    # terminal rich assumes 80 columns); the title takes what is left
+    table.add_column("id", no_wrap=True, min_width=16)
+    for column in ("published", "outlet", "lang"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold")
     for a in found:
         table.add_row(a.id, a.published or "-", a.outlet or "-", a.language or "-",
                       a.title or "-")

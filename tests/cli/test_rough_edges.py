@@ -24,3 +24,23 @@ def test_an_impossible_date_is_a_usage_error(tmp_path: Path) -> None:
 def test_fast_html_help_states_the_measured_speed_up() -> None:
     helped = runner.invoke(app, ["ingest", "--help"], env={"COLUMNS": "200"})
     assert "about 2x faster" in helped.output and "10x" not in helped.output
+
+
+def test_list_off_a_terminal_prints_whole_ids_one_line_each(seeds_dir: Path,
+                                                            tmp_path: Path) -> None:
+    db = str(tmp_path / "n.db")
+    assert runner.invoke(app, ["ingest", str(seeds_dir), "--db", db, "--quiet"]).exit_code == 0
+    listed = runner.invoke(app, ["list", "--db", db])  # CliRunner is not a terminal
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 4
+    assert all(len(line.split("\t")[0]) == 16 for line in lines)
+    assert any("\tCNN\ten\tUS intelligence suggests China" in line for line in lines)
+
+
+def test_list_errors_goes_to_stdout(tmp_path: Path) -> None:
+    db = str(tmp_path / "n.db")
+    (tmp_path / "empty.txt").write_text("")
+    runner.invoke(app, ["ingest", str(tmp_path / "empty.txt"), "--db", db, "--quiet"])
+    listed = runner.invoke(app, ["list", "--db", db, "--errors"])
+    assert listed.exit_code == 0 and "empty.txt" in listed.stdout
+    assert "empty file" in listed.stdout
