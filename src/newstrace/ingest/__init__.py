@@ -25,7 +25,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from newstrace.ingest.detect import binary_kind, bomless_utf16, sniff
+from newstrace.ingest.detect import binary_kind, bomless_utf16, known_binary, sniff
 from newstrace.ingest.feeds import parse_feed
 from newstrace.ingest.files import (
     ReadError,
@@ -184,11 +184,12 @@ class _Reader:
         if not data.strip():
             yield InputError(source, "empty" if url is None else "empty response")
             return
-        utf16 = bomless_utf16(data)
+        kind = sniff(data)
+        utf16 = bomless_utf16(data) if kind == "binary" and not known_binary(data) else None
         if utf16:  # every later step reads bytes as UTF-8: give it what it reads
             data = data.decode(utf16, errors="replace").encode("utf-8")
             charset = "utf-8"
-        kind = sniff(data)
+            kind = sniff(data)
         if kind == "binary":
             yield InputError(source, f"binary file ({binary_kind(data[:65536])}), not text")
         elif kind == "gzip":

@@ -46,6 +46,15 @@ _TAG = re.compile(rb"</?(p|div|span|a|br|h[1-6]|article|section|meta|title)[\s>/
 _CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
+def known_binary(head: bytes) -> bool:
+    """Whether ``head`` opens with the magic number of a binary format (PDF, PNG, ...).
+
+    >>> known_binary(b"%PDF-1.7"), known_binary(b"Hello")
+    (True, False)
+    """
+    return head.startswith(tuple(_MAGIC))
+
+
 def binary_kind(head: bytes) -> str | None:
     """Name the binary format of ``head``, or None when it looks like text.
 
