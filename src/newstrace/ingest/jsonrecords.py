@@ -90,10 +90,36 @@ def _authors(value: Any) -> list[str]:
     return []
 
 
+#: bad records of one file reported one by one; past that, counted in one more error
+MAX_RECORD_ERRORS = 5
+
+
+def _capped(source: str, items: Iterator[RawDocument | InputError]
+            ) -> Iterator[RawDocument | InputError]:
+    """``items`` with at most :data:`MAX_RECORD_ERRORS` errors, then their count: a list
+    of 10,000 numbers is one file's problem, not 10,000 lines of a report."""
+    errors = 0
+    for item in items:
+        if isinstance(item, InputError):
+            errors += 1
+            if errors > MAX_RECORD_ERRORS:
+                continue
+        yield item
+    if errors > MAX_RECORD_ERRORS:
+        yield InputError(source, f"{errors - MAX_RECORD_ERRORS:,} more bad JSON record(s) "
+                                 f"skipped (not objects, malformed or without text)")
+
+
+def _a(value: Any) -> str:
+    """"a list", "an int": what a JSON value is, in words."""
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 def record_document(source: str, record: Any) -> RawDocument | InputError:
     """Turn one JSON record into a document, or say why it is not one."""
     if not isinstance(record, dict):
-        return InputError(source, f"JSON record is a {type(record).__name__}, not an object")
+        return InputError(source, f"JSON record is {_a(record)}, not an object")
     text = _first(record, TEXT_FIELDS)
     html = _first(record, HTML_FIELDS)
     body, media = (text, "text") if isinstance(text, str) and text.strip() else (html, "html")
@@ -134,7 +160,7 @@ def parse_json(source: str, data: bytes | str) -> Iterator[RawDocument | InputEr
                 raise NotJSON(f"not JSON: {_malformed(exc)}") from None
             yield InputError(source, _malformed(exc))
             return
-        yield from _parse_lines(source, text)  # JSONL: one record a line
+        yield from _capped(source, _parse_lines(source, text))  # JSONL: one record a line
         return
     if isinstance(whole, dict):
         inner = next((whole[k] for k in CONTAINERS if isinstance(whole.get(k), list)), None)
@@ -149,8 +175,8 @@ def parse_json(source: str, data: bytes | str) -> Iterator[RawDocument | InputEr
     if not whole:
         yield InputError(source, "no articles in JSON: an empty list of records")
         return
-    for index, record in enumerate(whole):
-        yield record_document(f"{source}#{index}", record)
+    yield from _capped(source, (record_document(f"{source}#{index}", record)
+                                for index, record in enumerate(whole)))
 
 
 def _parse_lines(source: str, text: str) -> Iterator[RawDocument | InputError]:
