@@ -86,3 +86,11 @@ def test_html_fragment():
 def test_binary_html_raises():
     with pytest.raises(CleaningError, match="binary"):
         clean_document(RawDocument("x.html", b"\x00\x01PK\x03\x04" * 100, "html"))
+
+
+def test_what_is_left_of_a_file_with_no_article_is_refused():
+    for text in ("null", "42", "true", "   7   "):
+        with pytest.raises(CleaningError, match="too short to be an article"):
+            clean_document(RawDocument("a.txt", text, "text"))
+    for text in ("中国外交部发言人表示", "Body text here."):  # short, but words
+        assert clean_document(RawDocument("a.txt", text, "text")).text

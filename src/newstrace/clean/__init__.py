@@ -50,6 +50,20 @@ __all__ = ["CleaningError", "clean_document"]
 HTML_TEXT_DATES = True
 #: Less main text than this on a web page means a menu/landing page, not an article.
 MIN_HTML_CHARS = 40
+#: the fewest words an article has, in any format ("null", "42" or one word are not one)
+MIN_WORDS = 2
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # kana, CJK, Hangul
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+
+
+def _words(text: str) -> int:
+    """Words of ``text``: runs of two letters or more, and each character of a script
+    written without spaces.
+
+    >>> _words("null"), _words("42"), _words("Body text here."), _words("中国外交部")
+    (1, 0, 3, 5)
+    """
+    return len(_UNSPACED.findall(text)) + len(_LETTERS.findall(_UNSPACED.sub(" ", text)))
 
 _HTML_START = re.compile(
     rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
@@ -139,6 +153,9 @@ def clean_document(raw: RawDocument, *, html_extractor: str = "trafilatura") -> 
         raise CleaningError("empty after cleaning" if found.boilerplate else "no text")
     if meta is not None and len(text) < MIN_HTML_CHARS:
         raise CleaningError(f"no main text in HTML page ({len(text)} characters)")
+    if _words(text[:1000]) < MIN_WORDS:
+        # "null", "42", a lone word: what is left of a file that held no article
+        raise CleaningError(f"too short to be an article: {text[:40]!r}")
 
     published, published_from = _published(raw, found, meta)
     outlet, outlet_from = _outlet(raw, found, meta)
