@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-#: links in feeds and URL lists: loopback's discard port (refused, or never fetched)
+#: links in feeds: loopback's discard port (refused, or never fetched)
 LOCAL_URL = "http://127.0.0.1:9/article"
 
 
@@ -39,8 +39,9 @@ def _article_json(rng: random.Random) -> dict[str, object]:
 
 
 def _html(rng: random.Random) -> str:
-    return (f"<html><head><title>Page {rng.randrange(10**6)}</title></head><body><p>The "
-            f"minister said on Monday that talks would go on, aides said.</p></body></html>")
+    n = rng.randrange(10**9)  # every page its own text: no input is another's duplicate
+    return (f"<html><head><title>Page {n}</title></head><body><p>The minister said on "
+            f"Monday that talks number {n} would go on, aides said.</p></body></html>")
 
 
 def _warc_record(rec_type: str, headers: list[str], block: bytes) -> bytes:
@@ -95,9 +96,10 @@ def truncated_json(rng: random.Random, i: int) -> tuple[str, bytes]:
 
 
 def odd_json(rng: random.Random, i: int) -> tuple[str, bytes]:
-    content = rng.choice([b"[]", b"{}", b"null", b'"just a string"', b"42", b'{"articles": []}',
-                          b'[{"text": "\\ud800 lone surrogate, the agency reported today."}]',
-                          b'{"text": ' + b'"x' * 1000 + b"}", b"[" + b"1," * 10000 + b"1]"])
+    surrogate = b'[{"text": "\\ud800 lone surrogate %d, the agency reported today."}]' % i
+    content = rng.choice([b"[]", b"{}", b"null", b'"just a string %d"' % i, b"42",
+                          b'{"articles": []}', surrogate, b'{"text": ' + b'"x' * 1000 + b"}",
+                          b"[" + b"1," * 10000 + b"1]"])
     return f"odd{i}.json", content
 
 
@@ -133,10 +135,11 @@ def hostile_html(rng: random.Random, i: int) -> tuple[str, bytes]:
     kind = i % 4
     if kind == 0:  # one tag of very many attributes
         crowd = " ".join(f'data-a{n}="v"' for n in range(rng.randrange(20_000, 60_000)))
-        page = f"<html><body><p {crowd}>The minister said the talks would go on.</p></body></html>"
+        page = (f"<html><body><p {crowd}>The minister said talks {i} would go on.</p>"
+                "</body></html>")
     elif kind == 1:  # very deep nesting
         depth = rng.randrange(5_000, 50_000)
-        page = "<html><body>" + "<div>" * depth + "The minister spoke." + "</div>" * depth
+        page = "<html><body>" + "<div>" * depth + f"Minister {i} spoke." + "</div>" * depth
     elif kind == 2:  # unclosed everything
         page = "<html><body>" + "<p><b><i><a href='x'>" * rng.randrange(1000, 10000)
     else:  # a huge comment and script
@@ -184,8 +187,8 @@ def misleading_text(rng: random.Random, i: int) -> tuple[str, bytes]:
         content = "{ not json at all, said the minister " + good_text(50_000 + i)
     elif kind == 2:
         content = "x" * rng.randrange(10**5, 2 * 10**6)  # one very long line
-    else:
-        content = "# a comment\n\n" + "\n".join(f"{LOCAL_URL}/{n}" for n in range(3))
+    else:  # opens like markup, is not
+        content = f"<3 this story {i}, readers wrote.\n\n" + good_text(70_000 + i)
     return f"mislead{i}.txt", content.encode()
 
 
