@@ -22,7 +22,8 @@ from typing import Any, Literal
 MediaType = Literal["text", "html"]
 
 #: Where a publication date came from, best evidence first.
-DateSource = Literal["metadata", "dateline", "feed", "url", "text", "inferred"]
+DateSource = Literal["metadata", "dateline", "feed", "url", "text", "inferred",
+                     "http-last-modified"]
 
 
 @dataclass(slots=True)

@@ -66,3 +66,36 @@ def test_a_record_over_the_limit_skips_itself_not_the_archive(tmp_path: Path,
     assert [p.url for p in pages] == ["https://example.com/0", "https://example.com/2"]
     assert len(errors) == 1 and "over the 50,000-byte limit" in errors[0].reason
     assert "#record-" in errors[0].source
+
+
+def _warc_with_headers(path: Path, body: str, http_headers: list[tuple[str, str]],
+                       warc_date: str) -> None:
+    with path.open("wb") as handle:
+        writer = WARCWriter(handle, gzip=False)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), *http_headers],
+                                protocol="HTTP/1.1")
+        record = writer.create_warc_record("https://example.com/a", "response",
+                                           payload=io.BytesIO(body.encode()),
+                                           http_headers=http,
+                                           warc_headers_dict={"WARC-Date": warc_date})
+        writer.write_record(record)
+
+
+def test_warc_http_dates_bound_and_fill_the_publication_date(tmp_path: Path) -> None:
+    page = f"<html><head><title>Drones</title></head><body><p>{TEXT}</p></body></html>"
+    _warc_with_headers(tmp_path / "modified.warc", page,
+                       [("Last-Modified", "Thu, 29 Feb 2024 08:00:00 GMT")],
+                       "2024-03-01T10:00:00Z")
+    future = page.replace("<head>", '<head><meta property="article:published_time" '
+                                    'content="2031-05-01T00:00:00Z">')
+    _warc_with_headers(tmp_path / "future.warc", future.replace("said", "stated"), [],
+                       "2024-03-01T10:00:00Z")
+    with Store.open(str(tmp_path / "s.db")) as store:
+        summary = ingest([str(tmp_path / "modified.warc"), str(tmp_path / "future.warc")],
+                         store)
+        by_file = {Path(a.source.split("#")[0]).name: a
+                   for a in store.get_many(summary.article_ids)}
+    modified, future_page = by_file["modified.warc"], by_file["future.warc"]
+    assert modified.published.startswith("2024-02-29")
+    assert modified.published_from == "http-last-modified"
+    assert future_page.published is None  # dated after it was fetched: not trusted

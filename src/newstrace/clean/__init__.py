@@ -16,7 +16,9 @@ Precedence (strongest evidence first):
 * title: ``hints['title']`` > HTML metadata > first headline-shaped line;
 * published: ``hints['published']`` (``published_from`` = ``hints['published_from']``
   or "feed") > HTML metadata ("metadata") > dateline ("dateline") > date in the
-  URL path ("url"); never a date from the prose, never a copyright year;
+  URL path ("url") > the server's ``Last-Modified`` ("http-last-modified"); never a
+  date from the prose, never a copyright year, never one later than the page was
+  fetched (``hints['fetched']``, a WARC record's date);
 * outlet: ``hints['outlet']`` ("hint") > byline ("From CNN’s …": "byline") >
   "The post … appeared first on Y" ("syndication-footer") > ``og:site_name``
   ("site-name") > copyright/funding notice ("copyright") > URL domain
@@ -189,6 +191,18 @@ def _chars(found: Classified) -> int:
 
 def _published(raw: RawDocument, found: Classified,
                meta: PageMeta | None) -> tuple[str | None, str | None]:
+    """The publication date and where it came from; none later than the page was
+    fetched (a WARC record's date): a page cannot be published after it was read."""
+    value, origin = _stated_date(raw, found, meta)
+    fetched = normalize_date((raw.hints or {}).get("fetched"))
+    if value and fetched and value[:10] > fetched[:10] and _days_apart(value[:10],
+                                                                       fetched[:10]) > 1:
+        return None, None
+    return value, origin
+
+
+def _stated_date(raw: RawDocument, found: Classified,
+                 meta: PageMeta | None) -> tuple[str | None, str | None]:
     hints = raw.hints or {}
     if (value := normalize_date(hints.get("published"))):
         return value, str(hints.get("published_from") or "feed")
@@ -204,6 +218,8 @@ def _published(raw: RawDocument, found: Classified,
         return found.dateline, "dateline"
     if url_date:
         return url_date, "url"
+    if (modified := normalize_date(hints.get("last_modified"))):
+        return modified, "http-last-modified"
     return None, None
 
 

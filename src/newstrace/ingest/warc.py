@@ -109,8 +109,14 @@ def _record_document(source: str, record: Any, max_bytes: int
         return None
     url = record.rec_headers.get_header("WARC-Target-URI")
     hints = {}
-    fetched = record.rec_headers.get_header("WARC-Date")
+    # when the crawler fetched the page (the WARC's date, else the server's HTTP Date),
+    # and the server's Last-Modified: a publication date's upper bound and last resort
+    fetched = record.rec_headers.get_header("WARC-Date") or (
+        headers.get_header("Date") if headers else None)
     if fetched:
         hints["fetched"] = fetched
+    modified = headers.get_header("Last-Modified") if headers else None
+    if modified:
+        hints["last_modified"] = modified
     return RawDocument(source=f"{source}#record-{_record_id(record)}", content=body,
                        media_type="html" if kind == "html" else "text", url=url, hints=hints)
