@@ -208,7 +208,9 @@ def analyze_cmd(
                                  progress=step)
     validate_report(report)
     folder = write_report(report, out_dir)
-    failed = {k: v for k, v in report["analyses"].items() if v.startswith("failed")}
+    # a stage that failed, is not available (a broken install) or was skipped for want
+    # of one is a failure of the tool: the report is incomplete, and the exit code says so
+    failed = {k: v for k, v in report["analyses"].items() if v != "done"}
     if as_json:
         out.print_json(json.dumps({"report": str(folder / "report.json"),
                                    "dossier": str(folder / "index.html"),
@@ -222,6 +224,8 @@ def analyze_cmd(
         err.print(f"[green]{counted(len(report['articles']), 'articles')}[/green]: {counts}")
         err.print(f"report: {folder / 'report.json'}\ndossier: {folder / 'index.html'}")
     if failed:
+        for stage, state in failed.items():
+            err.print(f"[red]analysis {stage} {state}[/red]", markup=True, highlight=False)
         raise typer.Exit(EXIT_FAILURE)
     raise typer.Exit(_exit_code(summary))
 

@@ -376,7 +376,7 @@ def run_stages(
             result = fn(run.articles, state=state, upstream=run.results)
         except Exception as exc:
             log.exception("stage %s failed", stage.name)
-            run.status[stage.name] = f"failed: {exc!r}"
+            run.status[stage.name] = f"failed: {describe_failure(exc)}"
             continue
         run.results[stage.name] = result
         run.status[stage.name] = "done"

@@ -44,3 +44,23 @@ def test_list_errors_goes_to_stdout(tmp_path: Path) -> None:
     listed = runner.invoke(app, ["list", "--db", db, "--errors"])
     assert listed.exit_code == 0 and "empty.txt" in listed.stdout
     assert "empty file" in listed.stdout
+
+
+def test_a_stage_that_cannot_load_fails_the_command_loudly(
+        seeds_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    import importlib
+
+    from newstrace import pipeline
+
+    real = importlib.import_module
+
+    def broken_install(name: str, *args: object):
+        if name == "newstrace.provenance":
+            raise ImportError("No module named 'networkx'")
+        return real(name, *args)
+
+    monkeypatch.setattr(pipeline.importlib, "import_module", broken_install)
+    result = runner.invoke(app, ["analyze", str(seeds_dir), "--db", str(tmp_path / "n.db"),
+                                 "--out", str(tmp_path / "out"), "--quiet"])
+    assert result.exit_code == 1
+    assert "analysis provenance not available: No module named 'networkx'" in result.stderr
