@@ -2,7 +2,8 @@
 
 * ``date-content-conflict``: the stated date disagrees with what the content says
   about time: "nearly three weeks after its invasion of Ukraine" in an article
-  dated a year later (anchored on events of known date, :data:`ANCHORS`, or dated
+  dated a year later (anchored on events of known date,
+  :data:`newstrace.stories.temporal.ANCHORS`, or dated
   in another article of the corpus), or content dates after the stated date.
 * ``repost-channel``: an outlet whose every article in the corpus is a copy of
   another outlet's.
@@ -18,26 +19,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
 from typing import Any
 
 from newstrace.records import Article
+from newstrace.stories.temporal import content_conflict
 
-#: Events the content of news often counts from. A small, documented list: an
-#: anchor is used only when the text names it ("after its invasion of Ukraine").
-ANCHORS = {
-    r"invasion of Ukraine|invaded Ukraine|full-scale invasion": date(2022, 2, 24),
-    r"annexation of Crimea|annexed Crimea": date(2014, 3, 18),
-    r"October 7 attack|Hamas attack on Israel": date(2023, 10, 7),
-}
-_NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-           "eight": 8, "nine": 9, "ten": 10, "a few": 3, "several": 4}
-_AFTER = re.compile(r"\b(?:nearly |almost |about |more than |just |some )?"
-                    r"(\d+|a few|a|one|two|three|four|five|six|seven|eight|nine|ten|several)\s+"
-                    r"(day|week|month|year)s?\s+(?:after|since|into)\s+(?:its\s+|the\s+|their\s+)?"
-                    r"([^.,;]{3,60})", re.I)
-_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
-CONFLICT_DAYS = 60
 _BROKEN = [
     (re.compile(r"[a-z]{2,}\. [a-z]{2,}\b"), "a full stop followed by a lower-case word"),
     (re.compile(r", (?:He|She|They|It|We) [a-z]+"), "a capitalised pronoun after a comma"),
@@ -54,33 +40,21 @@ def _id(kind: str, *parts: str) -> str:
 def date_conflicts(articles: Sequence[Article]) -> list[dict[str, Any]]:
     out = []
     for article in articles:
-        if not article.published:
+        conflict = content_conflict(article.text, article.published)
+        if conflict is None:
             continue
-        try:
-            stated = date.fromisoformat(article.published[:10])
-        except ValueError:
-            continue
-        for m in _AFTER.finditer(article.text):
-            count = _NUMBER.get(m.group(1).lower()) or (int(m.group(1))
-                                                        if m.group(1).isdigit() else None)
-            anchor = next((d for pattern, d in ANCHORS.items()
-                           if re.search(pattern, m.group(3), re.I)), None)
-            if count is None or anchor is None:
-                continue
-            implied = anchor + timedelta(days=count * _UNIT[m.group(2).lower()])
-            gap = abs((stated - implied).days)
-            if gap > CONFLICT_DAYS:
-                sentence = _sentence_at(article.text, m.start())
-                out.append({
-                    "id": _id("date-content-conflict", article.id, str(m.start())),
-                    "kind": "date-content-conflict", "article_ids": [article.id],
-                    "description": (f"stated date {stated.isoformat()} but the content places "
-                                    f"itself around {implied.isoformat()} ({gap} days apart)"),
-                    "evidence": {"stated_date": stated.isoformat(),
-                                 "implied_date": implied.isoformat(), "sentence": sentence,
-                                 "anchor": m.group(3).strip(), "anchor_date": anchor.isoformat(),
-                                 "offset": m.start()}})
-                break
+        stated, implied, m = conflict.stated, conflict.implied, conflict.match
+        gap = abs((stated - implied).days)
+        sentence = _sentence_at(article.text, m.start())
+        out.append({
+            "id": _id("date-content-conflict", article.id, str(m.start())),
+            "kind": "date-content-conflict", "article_ids": [article.id],
+            "description": (f"stated date {stated.isoformat()} but the content places "
+                            f"itself around {implied.isoformat()} ({gap} days apart)"),
+            "evidence": {"stated_date": stated.isoformat(),
+                         "implied_date": implied.isoformat(), "sentence": sentence,
+                         "anchor": m.group(3).strip(), "anchor_date": conflict.anchor.isoformat(),
+                         "offset": m.start()}})
     return out
 
 

@@ -15,6 +15,7 @@ from newstrace.records import Article
 from newstrace.stages import StageResult
 from newstrace.stories.clusterer import StoryClusterer
 from newstrace.stories.summarize import summary_for, title_for
+from newstrace.stories.temporal import trusted_date
 
 __all__ = ["StoryClusterer", "analyze"]
 
@@ -52,14 +53,23 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
                        records={"event_of": dict(clusterer.event_of)})
 
 
+def _timeline_entry(article: Article, features: dict[str, Any]) -> dict[str, Any]:
+    """An article on its event's timeline, at its trusted date: a date its content
+    contradicts (a republished story) is shown as stated, not used."""
+    trusted, trusted_from = trusted_date(article.text, article.published)
+    date = trusted or (features[article.id].date if article.id in features else None)
+    entry = {"article_id": article.id, "date": date, "outlet": article.outlet,
+             "title": article.title}
+    if trusted_from == "content":
+        entry["stated_date"] = article.published
+    return entry
+
+
 def _event_item(event_id: str, date: str | None, members: list[Article],
                 clusterer: StoryClusterer, vectors: dict[str, Any]) -> dict[str, Any]:
     features = clusterer.features
-    timeline = sorted(
-        ({"article_id": a.id, "date": a.published or (features[a.id].date if a.id in features
-                                                     else None),
-          "outlet": a.outlet, "title": a.title} for a in members),
-        key=lambda t: (t["date"] or "9999", t["article_id"]))
+    timeline = sorted((_timeline_entry(a, features) for a in members),
+                      key=lambda t: (t["date"] or "9999", t["article_id"]))
     dated_from = {features[a.id].date_from for a in members if a.id in features}
     return {
         "id": event_id,

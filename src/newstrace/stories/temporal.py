@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 MONTHS = {name: n for n, names in enumerate(
@@ -88,13 +89,86 @@ def weighted_mentions(text: str, reference: date | None) -> list[tuple[date, flo
     return [(d, w) for _, d, w in sorted(found, key=lambda x: x[0])]
 
 
+#: Events the content of news often counts from. A small, documented list: an
+#: anchor is used only when the text names it ("after its invasion of Ukraine").
+ANCHORS = {
+    r"invasion of Ukraine|invaded Ukraine|full-scale invasion": date(2022, 2, 24),
+    r"annexation of Crimea|annexed Crimea": date(2014, 3, 18),
+    r"October 7 attack|Hamas attack on Israel": date(2023, 10, 7),
+}
+_NUMBER = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+           "eight": 8, "nine": 9, "ten": 10, "a few": 3, "several": 4}
+_AFTER = re.compile(r"\b(?:nearly |almost |about |more than |just |some )?"
+                    r"(\d+|a few|a|one|two|three|four|five|six|seven|eight|nine|ten|several)\s+"
+                    r"(day|week|month|year)s?\s+(?:after|since|into)\s+(?:its\s+|the\s+|their\s+)?"
+                    r"([^.,;]{3,60})", re.I)
+_UNIT = {"day": 1, "week": 7, "month": 30, "year": 365}
+CONFLICT_DAYS = 60
+
+
+@dataclass(frozen=True, slots=True)
+class ContentConflict:
+    """A stated date the content contradicts: "nearly three weeks after its invasion of
+    Ukraine" in an article dated a year later."""
+
+    stated: date
+    implied: date  # where the content places itself
+    anchor: date  # the event it counts from
+    match: re.Match[str]
+
+
+def content_conflict(text: str, published: str | None) -> ContentConflict | None:
+    """The first phrase of ``text`` that places it more than :data:`CONFLICT_DAYS` from
+    its stated date ``published``, counted from an event of known date (:data:`ANCHORS`).
+
+    >>> text = "Nearly three weeks after its invasion of Ukraine, Russia asked China for help."
+    >>> content_conflict(text, "2023-01-30").implied
+    datetime.date(2022, 3, 17)
+    >>> content_conflict(text, "2022-03-16") is None
+    True
+    """
+    stated = _parse_iso(published)
+    if stated is None:
+        return None
+    for m in _AFTER.finditer(text):
+        count = _NUMBER.get(m.group(1).lower()) or (int(m.group(1))
+                                                    if m.group(1).isdigit() else None)
+        anchor = next((d for pattern, d in ANCHORS.items()
+                       if re.search(pattern, m.group(3), re.I)), None)
+        if count is None or anchor is None:
+            continue
+        implied = anchor + timedelta(days=count * _UNIT[m.group(2).lower()])
+        if abs((stated - implied).days) > CONFLICT_DAYS:
+            return ContentConflict(stated, implied, anchor, m)
+    return None
+
+
+def trusted_date(text: str, published: str | None) -> tuple[str | None, str | None]:
+    """The date an article is placed by (ISO) and why: its stated date (``stated``),
+    or, where its content contradicts that, the date the content places it at
+    (``content``): a republished story keeps its own time, not its new date.
+
+    >>> trusted_date("Nearly three weeks after its invasion of Ukraine...", "2023-01-30")
+    ('2022-03-17', 'content')
+    >>> trusted_date("The talks went on.", "2023-01-30")
+    ('2023-01-30', 'stated')
+    """
+    conflict = content_conflict(text, published)
+    if conflict is not None:
+        return conflict.implied.isoformat(), "content"
+    return (published, "stated") if published else (None, None)
+
+
 def event_date(text: str, published: str | None) -> tuple[str | None, str | None]:
     """The article's event date (ISO) and where it came from: ``content`` or ``published``.
 
     The most frequent date the content mentions, ties going to the earliest
-    mention; the publication date when the content names none.
+    mention; the publication date when the content names none. Relative dates
+    ("on Monday") count from the :func:`trusted_date`, not from a stated date the
+    content contradicts.
     """
-    reference = _parse_iso(published)
+    trusted, trusted_from = trusted_date(text, published)
+    reference = _parse_iso(trusted)
     weighted = weighted_mentions(text, reference)
     if reference:
         # a report can look back, not forward: drop dates after publication
@@ -108,7 +182,7 @@ def event_date(text: str, published: str | None) -> tuple[str | None, str | None
         best = max(votes, key=lambda d: (votes[d], -first_seen[d]))
         return best.isoformat(), "content"
     if reference:
-        return reference.isoformat(), "published"
+        return reference.isoformat(), "content" if trusted_from == "content" else "published"
     return None, None
 
 
