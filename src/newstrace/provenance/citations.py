@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from newstrace.records import Article
-from newstrace.stories.temporal import mentions
+from newstrace.stories.temporal import mentions, trusted_date
 
 _FIRST = re.compile(r"\b(first reported|first to report|was first|broke the news|"
                     r"first revealed|originally reported)\b", re.I)
@@ -28,18 +28,24 @@ _LEADING = re.compile(r"^(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:outlet|publication
 
 
 def _published(article: Article) -> date | None:
+    """The article's trusted date: stated, unless its content contradicts it."""
+    trusted = trusted_date(article.text, article.published)[0]
     try:
-        return date.fromisoformat(article.published[:10]) if article.published else None
+        return date.fromisoformat(trusted[:10]) if trusted else None
     except ValueError:
         return None
 
 
 def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str, Any] | None,
               sentence: str, claim_id: str | None, entity: str | None,
-              reference: date | None = None) -> dict[str, Any]:
+              reference: date | None = None, own: str = "") -> dict[str, Any]:
     # a date without a year ("reported on February 24") takes it from the article's own
-    # date or, for an undated article, from the latest dated article carrying the claim
-    found = mentions(sentence, _published(article) or reference)
+    # date or, for an undated article, from the latest dated article carrying the claim;
+    # the date in the attribution's own sentence ("Der Spiegel reported on February 23
+    # that..."), not the first one near it: that may be another report's ("CNN reported
+    # on February 24" the sentence before) or the citing article's own
+    reference = _published(article) or reference
+    found = mentions(own or sentence, reference)
     key = f"{article.id}:{cited}:{cue}:{(span or {}).get('start')}"
     return {"id": "cite-" + hashlib.sha1(key.encode()).hexdigest()[:12],
             "article_id": article.id, "cited": cited, "cited_entity": entity,
@@ -47,6 +53,20 @@ def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str,
             "date": found[0].isoformat() if found else None,
             "first_report": bool(_FIRST.search(sentence) or _FIRST.search(cue)),
             "claim_id": claim_id, "span": span}
+
+
+def _own_sentences(text: str, spans: Sequence[Mapping[str, Any]]) -> str:
+    """The sentence(s) holding ``spans`` (an attribution's source, cue and content).
+
+    >>> text = "CNN reported on Monday. Der Spiegel said on Sunday that it was so. Later."
+    >>> _own_sentences(text, [{"start": 24, "end": 35}, {"start": 53, "end": 66}])
+    'Der Spiegel said on Sunday that it was so.'
+    """
+    start = min(x["start"] for x in spans)
+    end = max(x["end"] for x in spans)
+    begin = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start)) + 1
+    stops = [i for i in (text.find(". ", end - 1), text.find("\n", end)) if i >= 0]
+    return text[begin:min(stops) + 1 if stops else len(text)].strip()
 
 
 def clean_name(text: str) -> str:
@@ -73,6 +93,8 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
                 continue  # no source named: nothing is cited
             sentence = article.text[max(0, a["source"]["start"] - 200):
                                     a["content"]["end"] + 50]
+            own = _own_sentences(article.text, [a[role] for role in ("source", "cue", "content")
+                                                if a.get(role)])
             entity = entity_by_id.get(a.get("source_entity") or "")
             kind = None
             cited = clean_name(a["source"]["text"])
@@ -98,7 +120,8 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
                 continue
             seen.add(key)
             out.append(_citation(article, cited, kind, a["cue"]["text"], a["source"], sentence,
-                                 claim["id"], entity["id"] if entity else None, reference))
+                                 claim["id"], entity["id"] if entity else None, reference,
+                                 own))
     for article in articles:
         credit = _CREDIT.search(article.text[:300])
         if credit and credit.group(1) != article.outlet:
