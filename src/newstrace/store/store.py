@@ -21,7 +21,19 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, delete, event, func, or_, select
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    delete,
+    event,
+    func,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newstrace.records import Article, Boilerplate, InputError
@@ -35,6 +47,10 @@ from newstrace.store.schema import (
 
 DEFAULT_DB = "newstrace.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
+#: how long (ms) a SQLite writer waits for another process's write transaction
+BUSY_TIMEOUT_MS = 30_000
+#: first key of the PostgreSQL advisory locks taken by writers ("nt" + "st")
+_PG_LOCK_CLASS = 0x6E74_7374
 
 
 class StoreError(RuntimeError):
@@ -118,29 +134,53 @@ class Store:
     # -- opening ------------------------------------------------------------------------------
     @classmethod
     def open(cls, target: str | None = None, *, migrate: bool = True) -> Store:
-        """Open (and create or upgrade) the store at a path or a database URL."""
+        """Open (and create or upgrade) the store at a path or a database URL.
+
+        A SQLite file may be new, but its folder must exist: a mistyped path is
+        an error, not a new folder tree.
+        """
         url = database_url(target)
         if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            path = url.removeprefix("sqlite:///").split("?", 1)[0]
+            if path and path != ":memory:":
+                folder = Path(path).parent
+                if not folder.is_dir():
+                    raise StoreError(f"cannot open store {target!r}: "
+                                     f"folder {folder} does not exist")
         try:
             engine = create_engine(url, future=True, pool_pre_ping=True)
         except Exception as exc:  # a malformed URL or a missing driver
             raise StoreError(f"cannot open store {target!r}: {exc}") from exc
         if engine.dialect.name == "sqlite":
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
         store = cls(engine)
         if migrate:
             store.migrate()
         return store
 
     def migrate(self) -> None:
-        """Bring the schema up to the newest migration."""
+        """Bring the schema up to the newest migration.
+
+        All migrations run in one transaction under the store's write lock
+        (SQLite: ``BEGIN IMMEDIATE`` with transactional DDL; PostgreSQL: an
+        advisory transaction lock), so a process killed while creating a store
+        leaves no half-made schema, and a second process opening a new store
+        waits for the first and then finds it up to date.
+        """
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
         try:
-            with self.engine.begin() as conn:
+            head = set(ScriptDirectory.from_config(cfg).get_heads())
+            with self.engine.connect() as conn:  # the usual case: nothing to do, no lock
+                current = set(MigrationContext.configure(conn).get_current_heads())
+            if current == head:
+                return
+            with self._write() as conn:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
+        except StoreError:
+            raise
         except Exception as exc:
             raise StoreError(f"cannot open store {self.url}: {exc}") from exc
 
@@ -161,8 +201,27 @@ class Store:
         return (postgresql if self.dialect == "postgresql" else sqlite).insert(table)
 
     @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction holding the store's write lock from its start.
+
+        SQLite: ``BEGIN IMMEDIATE`` (another writer waits up to the busy
+        timeout, and no read snapshot goes stale before the first write).
+        PostgreSQL: a transaction-scoped advisory lock per schema, so that
+        writers (and migrations) of one store run one after the other.
+        """
+        with self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                conn.execution_options(sqlite_begin="IMMEDIATE")
+            with conn.begin():
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k, "
+                                      "hashtext(current_schema()))"),
+                                 {"k": _PG_LOCK_CLASS})
+                yield conn
+
+    @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             yield conn
 
     # -- articles -----------------------------------------------------------------------------
@@ -199,7 +258,9 @@ class Store:
         """
         if not items:
             return []
-        with self.engine.begin() as conn:
+        # under the write lock: the ids seen stored and the next seq stay true until
+        # commit, so concurrent ingests neither collide nor share seq values
+        with self._write() as conn:
             seq = conn.execute(select(func.coalesce(func.max(articles.c.seq), 0))).scalar_one()
             ids = list(dict.fromkeys(article.id for article, _ in items))
             stored: set[str] = set()
@@ -217,7 +278,8 @@ class Store:
                     seq += 1
                     rows.append(_article_row(article, seq))
             if rows:
-                conn.execute(articles.insert(), rows)
+                conn.execute(self._insert(articles).on_conflict_do_nothing(
+                    index_elements=[articles.c.id]), rows)
             # the last part read from a source wins, as a row-by-row upsert would
             links = {article.source: {"source": article.source, "raw_sha": raw_sha,
                                       "article_id": article.id} for article, raw_sha in items}
@@ -301,7 +363,7 @@ class Store:
     def record_errors(self, errors: Sequence[InputError]) -> None:
         if not errors:
             return
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 ingest_errors.insert(),
                 [{"source": e.source, "stage": e.stage, "reason": e.reason, "at": _now()}
@@ -322,7 +384,7 @@ class Store:
         return row[0] if row else None
 
     def save_state(self, stage: str, data: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             conn.execute(
                 self._insert(stage_state)
                 .values(stage=stage, data=data, updated_at=_now())
@@ -335,7 +397,7 @@ class Store:
     def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, replace: bool = True
                    ) -> None:
         """Keep a stage's result items of one report key (each needs an ``id``)."""
-        with self.engine.begin() as conn:
+        with self._write() as conn:
             if replace:
                 conn.execute(delete(analysis_items).where(analysis_items.c.kind == kind))
             for index, item in enumerate(items):
@@ -367,10 +429,21 @@ class Store:
         return row[0] if row else None
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The pysqlite driver's own transaction handling is off (isolation_level=None):
+    # it would run DDL outside any transaction and start one only before DML, which
+    # let a kill during creation leave tables without alembic_version. _sqlite_begin
+    # emits BEGIN itself, so DDL is transactional and writers lock from the start.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
+    # the busy timeout first: switching a new file to WAL needs a lock too
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # WAL lets the web UI read while an ingest writes; NORMAL sync is safe under WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "")
+    conn.exec_driver_sql(f"BEGIN {mode}".strip())
