@@ -52,7 +52,12 @@ PathsArg = Annotated[
     list[str],
     typer.Argument(help="Files, directories (walked recursively), URLs or URL lists."),
 ]
-TimeoutOption = Annotated[float, typer.Option("--timeout", help="Seconds per HTTP fetch.")]
+TimeoutOption = Annotated[float, typer.Option(
+    "--timeout", help="Overall seconds per URL fetch (redirects included).")]
+AllowPrivateOption = Annotated[bool, typer.Option(
+    "--allow-private-addresses",
+    help="Also fetch loopback, private and link-local addresses (refused by default; cloud "
+         "metadata addresses stay refused).")]
 WorkersOption = Annotated[
     int, typer.Option("--workers", min=1, help="Processes that clean articles in parallel.")
 ]
@@ -107,11 +112,12 @@ def _count_files(paths: list[str]) -> int | None:
 
 
 def _run_ingest(paths: list[str], store: Store, *, quiet: bool, timeout: float,
-                workers: int, fast_html: bool = False,
-                follow_symlinks: bool = False) -> IngestSummary:
+                workers: int, fast_html: bool = False, follow_symlinks: bool = False,
+                allow_private_addresses: bool = False) -> IngestSummary:
     options: dict[str, Any] = {"timeout": timeout, "workers": workers,
                                "html_extractor": "resiliparse" if fast_html else "trafilatura",
-                               "follow_symlinks": follow_symlinks}
+                               "follow_symlinks": follow_symlinks,
+                               "allow_private_addresses": allow_private_addresses}
     freeze_gc_between_documents()  # a one-shot command: no server to leak from
     if quiet:
         return ingest(paths, store, **options)
@@ -155,12 +161,14 @@ def _exit_code(summary: IngestSummary) -> int:
 def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = False,
                as_json: JsonOption = False, timeout: TimeoutOption = 20.0,
                workers: WorkersOption = DEFAULT_WORKERS, fast_html: FastHtmlOption = False,
-               follow_symlinks: FollowSymlinksOption = False) -> None:
+               follow_symlinks: FollowSymlinksOption = False,
+               allow_private_addresses: AllowPrivateOption = False) -> None:
     """Read, clean and store articles; a rerun adds nothing new."""
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
                               workers=workers, fast_html=fast_html,
-                              follow_symlinks=follow_symlinks)
+                              follow_symlinks=follow_symlinks,
+                              allow_private_addresses=allow_private_addresses)
     if as_json:
         out.print_json(json.dumps(summary.to_dict()))
     elif not quiet:
@@ -181,6 +189,7 @@ def analyze_cmd(
     workers: WorkersOption = DEFAULT_WORKERS,
     fast_html: FastHtmlOption = False,
     follow_symlinks: FollowSymlinksOption = False,
+    allow_private_addresses: AllowPrivateOption = False,
 ) -> None:
     """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
     from newstrace.report import validate_report, write_report
@@ -188,7 +197,8 @@ def analyze_cmd(
     with _open_store(db) as store:
         summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
                               workers=workers, fast_html=fast_html,
-                              follow_symlinks=follow_symlinks)
+                              follow_symlinks=follow_symlinks,
+                              allow_private_addresses=allow_private_addresses)
         if not summary.article_ids:
             _print_errors(summary.errors)
             err.print("[red]error:[/red] no article could be read from the input")

@@ -120,7 +120,8 @@ def test_urls_that_fail(http_base: str) -> None:
     inputs = [f"{http_base}/missing", f"{http_base}/broken", f"{http_base}/slow",
               f"{http_base}/huge", f"{http_base}/binary", "http://127.0.0.1:1/refused",
               f"{http_base}/article"]
-    docs, errors = run(*inputs, timeout=0.5, max_bytes=1_000_000)
+    docs, errors = run(*inputs, timeout=0.5, max_bytes=1_000_000,
+                       allow_private_addresses=True)
     assert [d.source for d in docs] == [f"{http_base}/article"]
     reasons = {e.source.rsplit("/", 1)[1]: e.reason for e in errors}
     assert reasons["missing"] == "HTTP 404 Not Found"

@@ -119,11 +119,12 @@ def test_feed_item_with_only_a_teaser_fetches_its_page(tmp_path: Path, http_base
 <description>Teaser.</description></item>
 <item><title>Gone</title><link>{http_base}/missing</link>
 <description>Teaser of a page that is gone.</description></item></channel></rss>""")
-    docs, errors = docs_and_errors(str(tmp_path))
+    docs, errors = docs_and_errors(str(tmp_path), allow_private_addresses=True)
     assert b"/feed-page/one" in docs[0].content  # type: ignore[operator]
     assert docs[0].hints["title"] == "Short"
-    # the missing page is reported, and its teaser is kept rather than lost
-    assert "HTTP 404" in errors[0].reason and docs[1].content == "Teaser of a page that is gone."
+    # the missing page is only a note: its teaser is stored, and nothing is reported
+    assert errors == [] and docs[1].content == "Teaser of a page that is gone."
+    assert "HTTP 404" in docs[1].hints["fetch_note"]
 
 
 def test_warc_plain_and_gzipped_keeps_html_responses_only(tmp_path: Path) -> None:
@@ -146,7 +147,8 @@ def test_gzipped_jsonl_and_text(tmp_path: Path) -> None:
 
 def test_urls_and_url_lists_over_http(tmp_path: Path, http_base: str) -> None:
     (tmp_path / "urls.txt").write_text(f"# a list\n{http_base}/article\n{http_base}/redirect\n")
-    docs, errors = docs_and_errors(str(tmp_path / "urls.txt"), f"{http_base}/article")
+    docs, errors = docs_and_errors(str(tmp_path / "urls.txt"), f"{http_base}/article",
+                                   allow_private_addresses=True)
     assert errors == []
     assert len(docs) == 3 and all(d.media_type == "html" for d in docs)
     assert docs[1].source == f"{http_base}/redirect" and docs[1].url == f"{http_base}/article"

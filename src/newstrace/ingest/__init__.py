@@ -101,6 +101,7 @@ def iter_inputs(
     max_bytes: int = DEFAULT_MAX_BYTES,
     follow_feed_links: bool = True,
     follow_symlinks: bool = False,
+    allow_private_addresses: bool = False,
 ) -> Iterator[Item]:
     """Walk ``inputs`` (files, folders, URLs, URL lists) and yield documents or errors.
 
@@ -110,8 +111,12 @@ def iter_inputs(
     ``follow_symlinks`` follows symlinks that lead out of a folder given in ``inputs``
     (otherwise each is reported, not read). A folder is walked once per real file,
     whatever symlinks lead to it; a broken symlink is reported.
+    ``timeout`` is each fetch's whole deadline (redirects included). URLs whose host
+    resolves to a loopback, private, link-local or other internal address are refused
+    unless ``allow_private_addresses`` (cloud metadata addresses always are).
     """
-    with Fetcher(timeout=timeout, max_bytes=max_bytes) as fetcher:
+    with Fetcher(timeout=timeout, max_bytes=max_bytes,
+                 allow_private=allow_private_addresses) as fetcher:
         reader = _Reader(fetcher, max_bytes, follow_feed_links)
         for item in inputs:
             if is_url(item):
@@ -210,9 +215,10 @@ class _Reader:
         elif kind == "feed":
             yield from parse_feed(source, data, fetch=self.url if self.follow else None)
         elif kind == "urls":
-            for line in data.decode("utf-8", errors="replace").splitlines():
-                if line.strip() and not line.startswith("#"):
-                    yield from self.url(line.strip())
+            for line in data.decode("utf-8-sig", errors="replace").splitlines():
+                line = line.strip()
+                if line and not line.startswith("#"):  # blank and comment lines
+                    yield from self.url(line)
         elif kind == "html":
             yield RawDocument(source=source, content=data, media_type="html", url=url,
                               hints={"charset": charset} if charset else {})

@@ -132,7 +132,8 @@ def sniff(data: bytes) -> Format:
             return "feed"
         if _HTML.search(prefix) or len(_TAG.findall(stripped[:65536])) >= 3:
             return "html"
-    lines = [line for line in stripped.splitlines() if line.strip() and not line.startswith(b"#")]
+    lines = [line for line in stripped.splitlines()
+             if line.strip() and not line.strip().startswith(b"#")]
     if lines and all(_URL_LINE.match(line) for line in lines[:200]):
         return "urls"
     if _HTML.search(stripped[:4096]) or len(_TAG.findall(stripped[:65536])) >= 10:

@@ -57,12 +57,17 @@ def parse_feed(source: str, data: bytes, *, fetch: FetchFn | None
         if link and fetch and len(body) < TEASER_CHARS:
             fetched = list(fetch(link))
             docs = [d for d in fetched if isinstance(d, RawDocument)]
-            for failure in (d for d in fetched if isinstance(d, InputError)):
-                yield InputError(f"{where} ({failure.source})", failure.reason)
-            if docs:
+            failures = [d.reason for d in fetched if isinstance(d, InputError)]
+            if docs:  # the page was read: what else that response held is not the item's
                 for doc in docs:
                     doc.hints = {**hints, **doc.hints}
                     yield doc
+                continue
+            if body.strip():  # the item's own text is stored; the failure is only a note
+                hints["fetch_note"] = f"linked page not used: {'; '.join(failures)}"
+            else:
+                reason = "; ".join(failures) or "no articles in the linked page"
+                yield InputError(where, f"feed item has no text and its link failed: {reason}")
                 continue
         if not body.strip():
             yield InputError(where, "feed item has no text and no fetchable link")
