@@ -82,7 +82,8 @@ def test_no_conflict_when_the_date_fits() -> None:
 def test_graph_json_and_graphml(items: dict, tmp_path: Path) -> None:
     graph = graph_to_json(items)
     kinds = {e["kind"] for e in graph["edges"]}
-    assert {"copy", "citation", "published", "same-source"} <= kinds
+    # the typed edges the dossier's legend names (provenance.graph.EDGE_KINDS)
+    assert {"copy", "cites", "published", "origin"} <= kinds
     for story in items["stories"]:
         sub = graph["stories"][story["id"]]
         ids = {n["id"] for n in sub["nodes"]}

@@ -1,8 +1,9 @@
 """The provenance graph, and per claim: origins, chains, first reporter, independent sources.
 
-Nodes are articles, outlets and cited documents; edges are copies (from reuse:
-original -> copy), citations (article -> cited outlet or document) and
-publication (outlet -> article). For a claim, each carrying article is followed
+Nodes are articles, outlets, cited documents and claims; edges (of the kinds in
+:data:`EDGE_KINDS`) are publication (outlet -> article), copies (from reuse:
+original -> copy), citations (article -> cited outlet or document), origins
+(origin -> claim) and denials (article -> claim). For a claim, each carrying article is followed
 back: a copy to its original, an article that credits an outlet ("told CNN",
 "CNN reported") to that outlet, an outlet to its own article in the corpus when
 there is one. Where the walk stops is an origin. Outlets cited as reporting the
@@ -13,6 +14,7 @@ distinct origins that do not lead back to one another.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -133,12 +135,55 @@ def _first_reporter(origins: list[dict[str, Any]]) -> dict[str, Any] | None:
             "evidence": "earliest dated origin" if o.get("date") else "only origin"}
 
 
+#: The provenance graph's edge kinds, in legend order, with what each means. The one
+#: vocabulary: the graph builder emits only these, the dossier styles and explains them.
+EDGE_KINDS: tuple[tuple[str, str], ...] = (
+    ("published", "an outlet published the article"),
+    ("copy", "an article copied, rewrote or translated another (original \u2192 copy)"),
+    ("cites", "an article credits an outlet or a document"),
+    ("origin", "where a claim starts: its origin article or outlet"),
+    ("denies", "an article (or a denial) denies the claim"),
+)
+#: node kinds: sources (outlets, cited documents), articles, claims
+NODE_KINDS = ("outlet", "document", "article", "claim")
+
+
+class _Edges:
+    """Edges keyed by (source, target, kind): a pair linked twice is one edge."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def add(self, source: str, target: str, kind: str, **attrs: Any) -> dict[str, Any]:
+        key = (source, target, kind)
+        edge = self.by_key.get(key)
+        if edge is None:
+            edge = self.by_key[key] = {"source": source, "target": target, "kind": kind}
+        for name, value in attrs.items():
+            if isinstance(value, list):  # list attributes accumulate, once each
+                edge.setdefault(name, [])
+                edge[name] += [v for v in value if v not in edge[name]]
+            elif value is not None:
+                edge.setdefault(name, value)
+        return edge
+
+    def get(self, source: str, target: str, kind: str) -> dict[str, Any] | None:
+        return self.by_key.get((source, target, kind))
+
+
 def build_graph(articles: Sequence[Mapping[str, Any]], reuse: Sequence[Mapping[str, Any]],
                 citations: Sequence[Mapping[str, Any]], claims: Sequence[Mapping[str, Any]]
                 ) -> dict[str, list[dict[str, Any]]]:
-    """Nodes and edges of the whole report (report-dict shapes in, JSON-ready out)."""
+    """Nodes and edges of the whole report (report-dict shapes in, JSON-ready out).
+
+    Nodes: outlets, cited documents, articles and claims. Edges (one per source,
+    target and kind; see :data:`EDGE_KINDS`): outlet -published-> article,
+    original -copy-> copy, article -cites-> outlet or document, origin -origin->
+    claim, article (or denial claim) -denies-> claim. Edges on a claim's chain
+    back to its origin carry ``origin_path: true``.
+    """
     nodes: dict[str, dict[str, Any]] = {}
-    edges: list[dict[str, Any]] = []
+    edges = _Edges()
     origin_ids = {o["id"] for c in claims for o in c.get("origins", [])}
     for a in articles:
         nodes[a["id"]] = {"id": a["id"], "kind": "article", "label": a.get("title") or a["id"],
@@ -148,45 +193,79 @@ def build_graph(articles: Sequence[Mapping[str, Any]], reuse: Sequence[Mapping[s
             outlet_id = f"outlet:{a['outlet']}"
             nodes.setdefault(outlet_id, {"id": outlet_id, "kind": "outlet",
                                          "label": a["outlet"], "origin": False})
-            edges.append({"source": outlet_id, "target": a["id"], "kind": "published"})
+            edges.add(outlet_id, a["id"], "published")
     for e in reuse:
-        edges.append({"source": e["original"], "target": e["copy"], "kind": "copy",
-                      "reuse_kind": e["kind"], "score": e["score"]})
-    # articles quoting the same source (a person, an agency) on the same claim
-    for claim in claims:
-        by_source: dict[str, set[str]] = {}
-        for a in claim.get("attributions", []):
-            if a.get("source_entity"):
-                by_source.setdefault(a["source_entity"], set()).add(a["article_id"])
-        for entity, quoting in sorted(by_source.items()):
-            ordered = sorted(quoting)
-            for i, first in enumerate(ordered):
-                for second in ordered[i + 1:]:
-                    edges.append({"source": first, "target": second, "kind": "same-source",
-                                  "entity": entity, "claim_id": claim["id"]})
+        edges.add(e["original"], e["copy"], "copy", reuse_kind=e["kind"], score=e["score"])
     for c in citations:
         target = f"outlet:{c['cited']}" if c["cited_kind"] == "media" else f"doc:{c['cited']}"
         nodes.setdefault(target, {"id": target, "kind": "outlet" if c["cited_kind"] == "media"
                                   else "document", "label": c["cited"], "origin": False})
-        if target in origin_ids:
-            nodes[target]["origin"] = True
-        edges.append({"source": c["article_id"], "target": target, "kind": "citation",
-                      "cue": c["cue"], "claim_id": c["claim_id"]})
-    return {"nodes": list(nodes.values()), "edges": edges}
+        edges.add(c["article_id"], target, "cites", cues=[c["cue"]],
+                  claim_ids=[c["claim_id"]] if c.get("claim_id") else [])
+    for claim in claims:
+        nodes[claim["id"]] = {"id": claim["id"], "kind": "claim",
+                              "label": claim.get("text") or claim["id"],
+                              "claim_kind": claim.get("kind"), "origin": False}
+    for claim in claims:
+        for o in claim.get("origins", []):
+            nodes.setdefault(o["id"], {"id": o["id"], "kind": o.get("kind") or "outlet",
+                                       "label": o.get("name") or o["id"]})
+            nodes[o["id"]]["origin"] = True
+            edges.add(o["id"], claim["id"], "origin", origin_path=True)
+        for st in claim.get("stances", []):
+            if st.get("stance") == "denies" and st.get("article_id") in nodes:
+                edges.add(st["article_id"], claim["id"], "denies")
+        for denied in claim.get("denies", []) or []:
+            if denied in nodes:
+                edges.add(claim["id"], denied, "denies")
+        for chain in claim.get("chains", []):
+            _mark_path(chain.get("path", []), edges)
+    return {"nodes": list(nodes.values()), "edges": list(edges.by_key.values())}
+
+
+def _mark_path(path: Sequence[Mapping[str, Any]], edges: _Edges) -> None:
+    """Flag the edges a claim's chain walks (copy, cites, the outlet's own article)."""
+    for step, nxt in itertools.pairwise(path):
+        via = step.get("via") or ""
+        hops: list[tuple[str, str, str]] = []
+        if via == "copy of":
+            hops.append((nxt["node"], step["node"], "copy"))
+        elif via.startswith("cites "):
+            outlet = f"outlet:{via[len('cites '):]}"
+            hops.append((step["node"], outlet, "cites"))
+            if nxt.get("kind") == "article":
+                hops.append((outlet, nxt["node"], "published"))
+        for source, target, kind in hops:
+            edge = edges.get(source, target, kind)
+            if edge is not None:
+                edge["origin_path"] = True
 
 
 def story_graphs(graph: Mapping[str, list[dict[str, Any]]],
                  stories: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One subgraph per story: its articles, and the outlets and documents they touch."""
+    """One subgraph per story: its articles, the claims they carry or deny, and the
+    outlets and documents they touch (the claims' origins among them)."""
     out = {}
+    kinds = {n["id"]: n.get("kind") for n in graph["nodes"]}
     for story in stories:
         members = set(story.get("article_ids", []))
+        members |= {x for e in graph["edges"] if e["source"] in members or e["target"] in members
+                    for x in (e["source"], e["target"]) if kinds.get(x) == "claim"}
         edges = [e for e in graph["edges"] if e["source"] in members or e["target"] in members]
         keep = members | {e["source"] for e in edges} | {e["target"] for e in edges}
         out[story["id"]] = {"title": story.get("title"),
                             "nodes": [n for n in graph["nodes"] if n["id"] in keep],
                             "edges": edges}
     return out
+
+
+def _text(value: Any) -> str:
+    """A GraphML attribute value: lists joined with "; ", booleans lower-case."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "; ".join(_text(v) for v in value)
+    return str(value)
 
 
 def to_graphml(graph: Mapping[str, list[dict[str, Any]]]) -> str:
@@ -204,7 +283,7 @@ def to_graphml(graph: Mapping[str, list[dict[str, Any]]]) -> str:
         lines.append(f'    <node id="{escape(n["id"], {chr(34): "&quot;"})}">')
         for k in node_keys:
             if n.get(k) is not None:
-                lines.append(f'      <data key="n_{k}">{escape(str(n[k]))}</data>')
+                lines.append(f'      <data key="n_{k}">{escape(_text(n[k]))}</data>')
         lines.append("    </node>")
     for i, e in enumerate(graph["edges"]):
         source = escape(e["source"], {chr(34): "&quot;"})
@@ -212,7 +291,7 @@ def to_graphml(graph: Mapping[str, list[dict[str, Any]]]) -> str:
         lines.append(f'    <edge id="e{i}" source="{source}" target="{target}">')
         for k in edge_keys:
             if e.get(k) is not None:
-                lines.append(f'      <data key="e_{k}">{escape(str(e[k]))}</data>')
+                lines.append(f'      <data key="e_{k}">{escape(_text(e[k]))}</data>')
         lines.append("    </edge>")
     lines += ["  </graph>", "</graphml>"]
     return "\n".join(lines) + "\n"

@@ -8,12 +8,13 @@ layouts, every label escaped); the page has no script at all.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
+
+from newstrace.provenance.graph import EDGE_KINDS
 
 _env = Environment(
     loader=PackageLoader("newstrace.report", "templates"),
@@ -49,9 +50,20 @@ def _e(value: Any) -> str:
     return str(escape("" if value is None else str(value)))
 
 
-def _short(text: Any, n: int = 28) -> str:
-    text = "" if text is None else str(text)
-    return text if len(text) <= n else text[: n - 1] + "…"
+def clip(text: Any, n: int = 28) -> str:
+    """``text`` cut to at most ``n`` characters at a word boundary, with an ellipsis.
+
+    >>> clip("the claim rests only on anonymous sources", 20)
+    'the claim rests…'
+    """
+    text = " ".join(("" if text is None else str(text)).split())
+    if len(text) <= n:
+        return text
+    cut = text[: n - 1]
+    if " " in cut and not text[n - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.-\u2013\u2014") + "…"
+
 
 
 def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> Markup:
@@ -77,7 +89,7 @@ def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> 
     for i, row in enumerate(rows):
         y = 30 + i * rh
         out.append(f'<text x="{left - 10}" y="{y + 4}" text-anchor="end" class="lbl">'
-                   f'{_e(_short(row, 22))}</text>')
+                   f'{_e(clip(row, 22))}</text>')
         out.append(f'<line x1="{left}" x2="{left + width}" y1="{y}" y2="{y}" class="grid"/>')
     for d in sorted({lo, hi}):
         x = left + width * (d - lo).days / span
@@ -100,35 +112,46 @@ def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> 
 def fallback_graph(report: dict[str, Any]) -> dict[str, Any]:
     """A provenance graph from reuse, citations and claims (when provenance has none)."""
     nodes: dict[str, dict[str, Any]] = {}
-    edges: list[dict[str, Any]] = []
+    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def edge(source: str, target: str, kind: str, **attrs: Any) -> None:
+        edges.setdefault((source, target, kind),
+                         {"source": source, "target": target, "kind": kind, **attrs})
+
     arts = {a["id"]: a for a in report.get("articles") or []}
     for a in arts.values():
-        outlet = a.get("outlet") or "unknown outlet"
-        nodes.setdefault(f"outlet:{outlet}", {"id": f"outlet:{outlet}", "kind": "outlet",
-                                              "label": outlet})
         nodes[a["id"]] = {"id": a["id"], "kind": "article", "label": a.get("title") or a["id"]}
-        edges.append({"source": f"outlet:{outlet}", "target": a["id"], "kind": "published"})
+        if a.get("outlet"):
+            outlet = f"outlet:{a['outlet']}"
+            nodes.setdefault(outlet, {"id": outlet, "kind": "outlet", "label": a["outlet"]})
+            edge(outlet, a["id"], "published")
     for r in report.get("reuse") or []:
         if r.get("original") in arts and r.get("copy") in arts:
-            edges.append({"source": r["original"], "target": r["copy"],
-                          "kind": r.get("kind") or "copy"})
+            edge(r["original"], r["copy"], "copy")
     for c in report.get("citations") or []:
-        if c.get("article_id") in arts and c.get("first_report") in arts:
-            edges.append({"source": c["first_report"], "target": c["article_id"],
-                          "kind": "cited"})
+        if c.get("article_id") in arts and c.get("cited"):
+            media = c.get("cited_kind") == "media"
+            target = f"{'outlet' if media else 'doc'}:{c['cited']}"
+            nodes.setdefault(target, {"id": target, "kind": "outlet" if media else "document",
+                                      "label": c["cited"]})
+            edge(c["article_id"], target, "cites")
     for cl in report.get("claims") or []:
         nodes[cl["id"]] = {"id": cl["id"], "kind": "claim", "label": cl.get("text") or cl["id"]}
+    for cl in report.get("claims") or []:
         for o in cl.get("origins") or []:
-            aid = o.get("article_id") if isinstance(o, dict) else o
-            if aid in arts:
-                nodes[aid]["kind"] = "origin"
-                edges.append({"source": aid, "target": cl["id"], "kind": "origin"})
-    return {"nodes": list(nodes.values()), "edges": edges}
+            oid = o.get("id") if isinstance(o, dict) else o
+            if oid in nodes:
+                nodes[oid]["origin"] = True
+                edge(oid, cl["id"], "origin", origin_path=True)
+        for st in cl.get("stances") or []:
+            if st.get("stance") == "denies" and st.get("article_id") in arts:
+                edge(st["article_id"], cl["id"], "denies")
+    return {"nodes": list(nodes.values()), "edges": list(edges.values())}
 
 
 def provenance_graph(report: dict[str, Any]) -> dict[str, Any]:
     try:
-        from newstrace.provenance import graph_to_json  # type: ignore[attr-defined]
+        from newstrace.provenance import graph_to_json
     except ImportError:
         return fallback_graph(report)
     try:
@@ -138,55 +161,195 @@ def provenance_graph(report: dict[str, Any]) -> dict[str, Any]:
     return graph if graph and graph.get("nodes") else fallback_graph(report)
 
 
-_LAYER = {"outlet": 0, "article": 1, "origin": 1, "claim": 2}
+#: how each edge kind is drawn: (colour, dash pattern or "", width); keyed by EDGE_KINDS
+EDGE_STYLE = {
+    "published": ("#94a3b8", "", 1.0),
+    "copy": ("#dc2626", "", 1.6),
+    "cites": ("#7c3aed", "4 3", 1.2),
+    "origin": ("#ea580c", "", 1.4),
+    "denies": ("#be123c", "2 3", 1.4),
+}
+if set(EDGE_STYLE) != {k for k, _ in EDGE_KINDS}:  # pragma: no cover - a coding error
+    raise RuntimeError("EDGE_STYLE must style exactly the kinds in EDGE_KINDS")
+#: node kinds shown in the legend: (css class, label)
+NODE_LEGEND = (("n-outlet", "outlet"), ("n-document", "cited document"),
+               ("n-article", "article"), ("n-origin", "origin (article or outlet)"),
+               ("n-claim", "claim"), ("n-denial", "denial"))
 
 
-def graph_svg(graph: dict[str, Any]) -> Markup:
-    """A layered drawing: outlets | articles (origins highlighted) | claims."""
+def edge_css() -> str:
+    """The CSS rules of the edge kinds (one per kind, derived from EDGE_KINDS)."""
+    rules = ["svg.graph .e { fill: none; opacity: .55; }",
+             "svg.graph .e.on-path { opacity: 1; stroke-width: 2.4; }"]
+    for kind, _ in EDGE_KINDS:
+        color, dash, width = EDGE_STYLE[kind]
+        dash_rule = f" stroke-dasharray: {dash};" if dash else ""
+        rules.append(f".e-{kind} {{ stroke: {color}; stroke-width: {width};{dash_rule} }}")
+    return "\n".join(rules)
+
+
+def graph_legend() -> Markup:
+    """The legend, one entry per edge kind of EDGE_KINDS and per node kind."""
+    items = []
+    for kind, meaning in EDGE_KINDS:
+        items.append(f'<li data-kind="{kind}"><svg class="key" viewBox="0 0 36 10" '
+                     f'width="36" height="10" aria-hidden="true"><line x1="1" y1="5" x2="35" '
+                     f'y2="5" class="e e-{kind} on-path"/></svg> <b>{kind}</b>: '
+                     f'{_e(meaning)}</li>')
+    items.append('<li><svg class="key" viewBox="0 0 36 10" width="36" height="10" '
+                 'aria-hidden="true"><line x1="1" y1="5" x2="35" y2="5" '
+                 'class="e e-origin on-path"/></svg> <b>bold</b>: the path from a claim back '
+                 'to its origin</li>')
+    for cls, label in NODE_LEGEND:
+        items.append(f'<li><svg class="key" viewBox="0 0 20 12" width="20" height="12" '
+                     f'aria-hidden="true"><rect x="1" y="1" width="18" height="10" rx="2" '
+                     f'class="n {cls}"/></svg> {_e(label)}</li>')
+    return Markup(f'<ul class="legend">{"".join(items)}</ul>')
+
+
+def claim_stories(report: dict[str, Any]) -> dict[str, str]:
+    """Claim id -> the id of the first story holding one of its articles."""
+    story_of: dict[str, str] = {}
+    for story in report.get("stories") or []:
+        for aid in story.get("article_ids") or []:
+            story_of.setdefault(aid, story["id"])
+    out = {}
+    for claim in report.get("claims") or []:
+        for aid in claim.get("article_ids") or [st.get("article_id") for st in
+                                                 claim.get("stances") or []]:
+            if aid in story_of:
+                out[claim["id"]] = story_of[aid]
+                break
+    return out
+
+
+_SOURCE_W, _ART_W, _CLAIM_W = 170, 210, 340
+_COLX = {0: 10, 1: 280, 2: 590}
+
+
+def graph_svg(graph: dict[str, Any], stories: list[dict[str, Any]] | None = None,
+              claim_story: dict[str, str] | None = None) -> Markup:
+    """A layered drawing: sources (outlets, documents) | articles | claims by story.
+
+    Claims of one story sit together under the story's name; only edges of the
+    graph are drawn, one per (source, target, kind); the edges on a claim's way
+    back to its origin are drawn bold.
+    """
     nodes = graph.get("nodes") or []
     if not nodes:
         return Markup('<p class="muted">No provenance graph.</p>')
-    layers: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for n in sorted(nodes, key=lambda n: (str(n.get("label")), str(n["id"]))):
-        layers[_LAYER.get(n.get("kind"), 1)].append(n)
-    colx = {0: 20, 1: 300, 2: 620}
+    claim_story = claim_story or {}
+    titles = {s["id"]: s.get("title") or s["id"] for s in stories or []}
+    ids = {str(n["id"]) for n in nodes}
+    edges = [e for e in graph.get("edges") or []
+             if str(e.get("source")) in ids and str(e.get("target")) in ids]
+    origin_of: dict[str, str] = {}
+    for e in edges:
+        if e.get("kind") == "origin":
+            origin_of.setdefault(str(e["target"]), str(e["source"]))
+    sources = sorted((n for n in nodes if n.get("kind") in ("outlet", "document")),
+                     key=lambda n: (n.get("kind") != "outlet", str(n.get("label"))))
+    arts = sorted((n for n in nodes if n.get("kind") not in ("outlet", "document", "claim")),
+                  key=lambda n: (str(n.get("date") or "9999"), str(n.get("label"))))
+    claims = [n for n in nodes if n.get("kind") == "claim"]
+    # claims grouped by story (in the stories' order), then by origin, then by text
+    order = {sid: i for i, sid in enumerate(titles)}
+    claims.sort(key=lambda n: (order.get(claim_story.get(str(n["id"]), ""), len(order)),
+                               origin_of.get(str(n["id"]), "~"), str(n.get("label"))))
+    rh, top = 24, 30
     pos: dict[str, tuple[float, float]] = {}
-    rh = 34
-    height = 30 + rh * max(len(v) for v in layers.values())
-    for layer, members in layers.items():
+    heads: list[tuple[float, str, str]] = []  # y, story id, title
+    y = top
+    current: str | None = "-"
+    for n in claims:
+        sid = claim_story.get(str(n["id"]), "")
+        if sid != current:
+            current = sid
+            y += 8 if heads else 0
+            heads.append((y, sid, titles.get(sid, "Other claims") if sid else "Other claims"))
+            y += rh
+        pos[str(n["id"])] = (_COLX[2], y)
+        y += rh
+    height = max(y, top + rh * max(len(sources), len(arts), 1)) + 10
+
+    def spread(members: list[dict[str, Any]], col: int) -> None:
+        span = (height - top - 10) / max(len(members), 1)
+        step = min(span, 90)
+        start = top + ((height - top - 10) - step * len(members)) / 2
         for i, n in enumerate(members):
-            pos[str(n["id"])] = (colx[layer], 24 + i * rh)
-    out = [f'<svg class="graph" viewBox="0 0 900 {height}" role="img" '
-           f'aria-label="provenance graph" xmlns="http://www.w3.org/2000/svg">',
-           '<defs><marker id="arr" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
-           'markerHeight="6" orient="auto"><path d="M0 0L10 5L0 10z" fill="#64748b"/></marker>'
-           '</defs>']
-    for e in graph.get("edges") or []:
-        s, t = pos.get(str(e.get("source"))), pos.get(str(e.get("target")))
-        if not s or not t:
+            pos[str(n["id"])] = (_COLX[col], start + step * (i + 0.5))
+
+    spread(sources, 0)
+    spread(arts, 1)
+    width = {0: _SOURCE_W, 1: _ART_W, 2: _CLAIM_W}
+    col_of = {nid: next(c for c, x in _COLX.items() if x == p[0]) for nid, p in pos.items()}
+    out = [f'<svg class="graph" viewBox="0 0 {_COLX[2] + _CLAIM_W + 50} {height:.0f}" '
+           f'role="img" aria-label="provenance graph" xmlns="http://www.w3.org/2000/svg">',
+           f"<style>{edge_css()}</style><defs>"]
+    for kind, _ in EDGE_KINDS:
+        out.append(f'<marker id="arr-{kind}" viewBox="0 0 10 10" refX="10" refY="5" '
+                   f'markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" '
+                   f'orient="auto"><path d="M0 0L10 5L0 10z" '
+                   f'fill="{EDGE_STYLE[kind][0]}"/></marker>')
+    out.append("</defs>")
+    for label, x in (("outlets and documents", _COLX[0]), ("articles", _COLX[1]),
+                     ("claims, by story", _COLX[2])):
+        out.append(f'<text x="{x}" y="14" class="col">{label}</text>')
+    for hy, sid, title in heads:
+        text = f'<text x="{_COLX[2]}" y="{hy + 4:.0f}" class="story">{_e(clip(title, 60))}</text>'
+        out.append(f'<a href="#story-{_e(sid)}">{text}</a>' if sid else text)
+    for e in sorted(edges, key=lambda e: bool(e.get("origin_path"))):  # bold ones on top
+        kind = str(e.get("kind") or "")
+        if kind not in EDGE_STYLE:
             continue
-        kind = _e(e.get("kind") or "edge")
-        sx, tx = s[0] + 200, t[0]
-        if s[0] == t[0]:  # same layer (copy, citation): a bow to the right
-            sx, tx = s[0] + 200, t[0] + 200
-            mid = s[0] + 260
-            out.append(f'<path d="M{sx} {s[1]} C{mid} {s[1]} {mid} {t[1]} {tx} {t[1]}" '
-                       f'class="e e-{kind}" marker-end="url(#arr)"><title>{kind}</title></path>')
-        else:
-            out.append(f'<line x1="{sx}" y1="{s[1]}" x2="{tx}" y2="{t[1]}" class="e e-{kind}" '
-                       f'marker-end="url(#arr)"><title>{kind}</title></line>')
-    for n in nodes:
-        x, y = pos[str(n["id"])]
-        kind = _e(n.get("kind") or "node")
-        label = _e(_short(n.get("label"), 32))
-        body = (f'<rect x="{x}" y="{y - 11}" width="200" height="22" rx="4" class="n n-{kind}"/>'
-                f'<text x="{x + 6}" y="{y + 4}" class="lbl">{label}</text>'
-                f'<title>{kind}: {_e(n.get("label"))}</title>')
-        if kind in ("article", "origin"):
-            body = f'<a href="#article-{_e(n["id"])}">{body}</a>'
-        out.append(f"<g>{body}</g>")
+        sid, tid = str(e["source"]), str(e["target"])
+        (sx, sy), (tx, ty) = pos[sid], pos[tid]
+        cs, ct = col_of[sid], col_of[tid]
+        if cs == ct:  # copy between articles, denial between claims: a bow on the side
+            x0 = sx if cs == 1 else sx + width[cs]
+            bend = -45 if cs == 1 else 45
+            d = f"M{x0:.0f} {sy:.0f} C{x0 + bend:.0f} {sy:.0f} {x0 + bend:.0f} {ty:.0f} " \
+                f"{x0:.0f} {ty:.0f}"
+        elif cs < ct:
+            x0, x1 = sx + width[cs], tx
+            mid = (x0 + x1) / 2
+            d = f"M{x0:.0f} {sy:.0f} C{mid:.0f} {sy:.0f} {mid:.0f} {ty:.0f} {x1:.0f} {ty:.0f}"
+        else:  # back to a source (a citation): enter it from the right, bowed below
+            x0, x1 = sx, tx + width[ct]
+            mid = (x0 + x1) / 2
+            d = f"M{x0:.0f} {sy:.0f} Q{mid:.0f} {max(sy, ty) + 30:.0f} {x1:.0f} {ty:.0f}"
+        path_cls = " on-path" if e.get("origin_path") else ""
+        what = f"{kind}: {_label_of(nodes, sid)} \u2192 {_label_of(nodes, tid)}"
+        out.append(f'<path d="{d}" class="e e-{kind}{path_cls}" marker-end="url(#arr-{kind})">'
+                   f"<title>{_e(what)}</title></path>")
+    for n in [*sources, *arts, *claims]:
+        nid = str(n["id"])
+        x, y = pos[nid]
+        kind = str(n.get("kind") or "node")
+        cls = f"n n-{kind}"
+        if n.get("origin"):
+            cls += " n-origin"
+        if n.get("claim_kind") == "denial":
+            cls += " n-denial"
+        w = width[col_of[nid]]
+        label = _e(clip(n.get("label"), int(w / 6.3)))
+        body = (f'<rect x="{x}" y="{y - 10:.0f}" width="{w}" height="20" rx="4" class="{cls}"/>'
+                f'<text x="{x + 6}" y="{y + 4:.0f}" class="lbl">{label}</text>'
+                f'<title>{_e(kind)}: {_e(n.get("label"))}</title>')
+        if kind == "article":
+            body = f'<a href="#article-{_e(nid)}">{body}</a>'
+        elif kind == "claim":
+            body = f'<a href="#claim-{_e(nid)}">{body}</a>'
+        out.append(f'<g id="node-{_e(nid)}">{body}</g>')
     out.append("</svg>")
-    return Markup("".join(out))
+    return Markup(str(graph_legend()) + "".join(out))
+
+
+def _label_of(nodes: list[dict[str, Any]], nid: str) -> str:
+    for n in nodes:
+        if str(n["id"]) == nid:
+            return clip(n.get("label"), 50)
+    return nid
 
 
 def article_label(article: dict[str, Any] | None, article_id: str = "") -> str:
@@ -219,19 +382,158 @@ def claim_outlets(claim: dict[str, Any], articles: dict[str, dict[str, Any]]
     return by
 
 
+#: evidence fields that hold article text (shown as quotations)
+_QUOTED = frozenset({"sentence", "text", "quote", "anchor"})
+#: evidence field names as the dossier says them
+_FIELD = {"claim_id": "claim", "copies_of": "copies of", "is_copy": "the article is a copy",
+          "offset": "at character", "reuse_kinds": "reuse", "garbled_names": "garbled names",
+          "broken_sentences": "broken sentences", "why": "why", "stated_date": "stated date",
+          "implied_date": "implied date", "anchor_date": "anchor date"}
+
+
+def field_name(key: Any) -> str:
+    return _FIELD.get(str(key), str(key).replace("_", " "))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, (str, list, tuple, dict)) and not value)
+
+
+class _Humane:
+    """Renders report values for people: links for claim and article ids, lists as
+    comma lists, yes/no for booleans, dicts as their fields, nothing for None."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.articles = ctx.get("articles") or {}
+        self.claims = ctx.get("claims_by_id") or {}
+        self.link = ctx.get("link") or "#article-"
+        self.cite_for = ctx.get("origin_cite")
+
+    def article(self, aid: str, label: str | None = None) -> str:
+        a = self.articles.get(aid) or {}
+        text = label or article_label(a, aid)
+        day = f" ({str(a['published'])[:10]})" if a.get("published") and not label else ""
+        return f'<a href="{_e(self.link)}{_e(aid)}">{_e(text)}{_e(day)}</a>'
+
+    def claim(self, cid: str) -> str:
+        return (f'<a href="#claim-{_e(cid)}">'
+                f'{_e(clip(self.claims[cid].get("text") or cid, 90))}</a>')
+
+    def origin(self, o: dict[str, Any]) -> str:
+        if o.get("id") in self.articles:
+            html = self.article(o["id"])
+        else:
+            name = o.get("outlet") or o.get("name") or o.get("id")
+            cite = self.cite_for(None, name) if self.cite_for else None
+            html = (f'<a href="#cite-{_e(cite)}">{_e(name)}</a>' if cite else _e(name)) + \
+                ' <span class="muted">(not in corpus)</span>'
+        if o.get("anonymous"):
+            html += ' <span class="muted">anonymous sources</span>'
+        return html
+
+    def inline(self, value: dict[str, Any], key: str | None) -> str:
+        if value.get("kind") in ("article", "outlet") and "id" in value:
+            return self(value, key)
+        return "; ".join(f'<span class="k">{_e(field_name(k))}</span>: {self(v, str(k))}'
+                         for k, v in value.items() if not _empty(v))
+
+    def __call__(self, value: Any, key: str | None = None) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, str):
+            if value in self.claims:
+                return self.claim(value)
+            if value in self.articles:
+                return self.article(value)
+            if key in _QUOTED:
+                return f'<q class="quoted">{_e(value)}</q>'
+            return _e(value)
+        if isinstance(value, (int, float)):
+            return _e(value)
+        if isinstance(value, dict):
+            if value.get("kind") in ("article", "outlet") and "id" in value \
+                    and ("name" in value or "outlet" in value):
+                return self.origin(value)
+            fields = [(k, v) for k, v in value.items() if not _empty(v)]
+            return '<ul class="fields">' + "".join(
+                f'<li><span class="k">{_e(field_name(k))}</span>: {self(v, str(k))}</li>'
+                for k, v in fields) + "</ul>"
+        if isinstance(value, (list, tuple)):
+            parts = [self(v, key) for v in value if not _empty(v)]
+            if any(isinstance(v, dict) for v in value):  # records: one line each
+                lines = [self.inline(v, key) if isinstance(v, dict) else self(v, key)
+                         for v in value if not _empty(v)]
+                return "<ol>" + "".join(f"<li>{p}</li>" for p in lines) + "</ol>"
+            return ", ".join(parts)
+        return _e(value)
+
+
+@pass_context
+def human(ctx: Any, value: Any, key: str | None = None) -> Markup:
+    """The one filter for report values in the dossier (see :class:`_Humane`)."""
+    return Markup(_Humane(ctx)(value, key))
+
+
+_env.filters["human"] = human
+_env.filters["clip"] = clip
+
+
+def anomaly_text(anomaly: dict[str, Any], claims: dict[str, dict[str, Any]]) -> Markup:
+    """An anomaly's description; a claim it quotes (cut short) becomes a link to the claim."""
+    desc = " ".join(str(anomaly.get("description") or "").split())
+    evidence = anomaly.get("evidence")
+    cid = evidence.get("claim_id") if isinstance(evidence, dict) else None
+    if cid in claims:
+        head, sep, tail = desc.partition(": ")
+        text = " ".join(str(claims[cid].get("text") or "").split())
+        if sep and tail and text.startswith(tail):
+            return Markup(f'{_e(head)}: <a href="#claim-{_e(cid)}">{_e(clip(text, 160))}</a>')
+        return Markup(f'{_e(clip(desc, 220))} (<a href="#claim-{_e(cid)}">claim</a>)')
+    return Markup(_e(clip(desc, 220)))
+
+
 def context(report: dict[str, Any], *, link_prefix: str = "#article-") -> dict[str, Any]:
     """Everything the templates need, shared by the dossier and the web UI."""
     articles = {a["id"]: a for a in report.get("articles") or []}
+    claims = {c["id"]: c for c in report.get("claims") or []}
     graph = report.get("graph") or provenance_graph(report)
+    story_of = claim_stories(report)
+    story_claims: dict[str, list[str]] = {}
+    for cid, sid in story_of.items():
+        story_claims.setdefault(sid, []).append(cid)
+    anomalies_of: dict[str, list[dict[str, Any]]] = {}
+    for an in report.get("anomalies") or []:
+        ev = an.get("evidence")
+        cid = ev.get("claim_id") if isinstance(ev, dict) else None
+        for key in [cid, *(an.get("article_ids") or [])]:
+            if key:
+                anomalies_of.setdefault(key, []).append(an)
+    cites = report.get("citations") or []
+
+    def origin_cite(claim_id: str | None, outlet: str | None) -> str | None:
+        """The id of the citation naming ``outlet`` (for ``claim_id`` when it has one)."""
+        named = [c for c in cites if (c.get("cited") or "").lower() == (outlet or "").lower()]
+        for c in sorted(named, key=lambda c: (c.get("claim_id") != claim_id,
+                                              not c.get("first_report"))):
+            return str(c["id"])
+        return None
+
     return {
         "report": report,
         "articles": articles,
+        "claims_by_id": claims,
         "sections": SECTIONS,
         "status": report.get("analyses") or {},
-        "graph_svg": graph_svg(graph),
+        "graph_svg": graph_svg(graph, report.get("stories") or [], story_of),
         "timeline_svg": timeline_svg,
         "claim_outlets": claim_outlets,
         "article_label": article_label,
+        "story_claims": story_claims,
+        "anomalies_of": anomalies_of,
+        "anomaly_text": anomaly_text,
+        "origin_cite": origin_cite,
         "stances": STANCES,
         "link": link_prefix,
     }
