@@ -22,7 +22,7 @@ def seeded_db(tmp_path):
 @pytest.fixture
 def client(seeded_db):
     app = create_app(seeded_db, max_upload_bytes=20_000)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
         app.state.jobs.shutdown(wait=True)  # no job outlives its test
 
@@ -30,6 +30,11 @@ def client(seeded_db):
 @pytest.fixture
 def token_client(seeded_db):
     app = create_app(seeded_db, token=TOKEN)
-    with TestClient(app) as c:
+    with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
         app.state.jobs.shutdown(wait=True)
+
+
+def csrf_headers(client) -> dict[str, str]:
+    """The CSRF header a cookie-keeping client needs for multipart writes."""
+    return {"X-CSRF-Token": client.get("/api/csrf").json()["csrf_token"]}

@@ -18,7 +18,8 @@ def _app():
     store = Store.open(db)
     load_into(store)
     store.close()
-    return create_app(db, token="tok", max_upload_bytes=100_000, web=False)
+    return create_app(db, token="tok", max_upload_bytes=100_000, web=False,
+                      allowed_hosts=["testserver"])  # schemathesis's ASGI Host
 
 
 APP = _app()

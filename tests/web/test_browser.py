@@ -116,7 +116,7 @@ def test_dossier_story_claim_origin(page, tmp_path):
     out = tmp_path / "index.html"
     out.write_text(render_dossier(report), encoding="utf-8")
     page.goto(out.as_uri())
-    assert page.locator("#stories svg.timeline").count() == 1
+    assert page.locator("#stories svg.timeline").count() == len(report["stories"])
     assert page.locator("#provenance svg.graph").count() == 1
     page.screenshot(path=str(ARTIFACTS / "dossier.png"), full_page=True)
     # story -> claim -> its origin article
@@ -175,3 +175,60 @@ def test_hostile_article_never_runs_script_in_ui(page, live):
         if title:
             assert page.title() == title
     page.screenshot(path=str(ARTIFACTS / "ui-hostile.png"), full_page=True)
+
+
+def _get_json(url: str) -> dict:
+    import json
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return json.loads(r.read())
+
+
+def test_cross_origin_page_cannot_upload_or_analyze(page, live):
+    """A page of another origin (served by Playwright's router: no network) posts FormData
+    and a form to the default loopback, no-token server: refused, nothing stored."""
+    base = live(fixture_report())
+    before = _get_json(base + "/api/articles")["total"]
+    evil = f"""<!doctype html><html><body>
+<form id="f" method="post" action="{base}/api/analyze" target="sink">
+<input name="x" value="1"></form>
+<form id="u" method="post" action="{base}/upload" enctype="multipart/form-data" target="sink2">
+<input name="files" type="file"></form>
+<iframe name="sink"></iframe><iframe name="sink2"></iframe>
+<script>
+window.done = (async () => {{
+  const fd = new FormData();
+  fd.append("files", new Blob(["Evil title\\n\\nEvil body."], {{type: "text/plain"}}), "e.txt");
+  await fetch("{base}/api/ingest/files", {{method: "POST", body: fd, mode: "no-cors"}})
+    .catch(() => null);
+  await fetch("{base}/api/analyze", {{method: "POST", body: "{{}}", mode: "no-cors",
+    headers: {{"Content-Type": "text/plain"}}}}).catch(() => null);
+  document.getElementById("f").submit();
+  document.getElementById("u").submit();
+  return true;
+}})();
+</script></body></html>"""
+    page.route("http://evil.test/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body=evil))
+    page.goto("http://evil.test/attack")
+    assert page.evaluate("window.done") is True
+    page.wait_for_timeout(700)
+    assert _get_json(base + "/api/jobs")["total"] == 0
+    assert _get_json(base + "/api/articles")["total"] == before
+
+
+def test_ui_upload_and_analyze_buttons(page, live, tmp_path):
+    base = live(fixture_report())
+    sample = tmp_path / "sample.txt"
+    sample.write_text("Browser upload title\n\nA body about drones over the harbour.\n")
+    page.goto(base + "/upload")
+    page.set_input_files("#upload input[type=file]", str(sample))
+    page.click("#upload button[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    page.wait_for_selector("#job[data-finished]", timeout=20000)
+    assert page.get_attribute("#job", "data-finished") == "done"
+    assert _get_json(base + "/api/articles?q=browser%20upload")["total"] == 1
+    page.goto(base + "/upload")
+    page.click("#analyze button[type=submit]")
+    page.wait_for_url("**/jobs/*")
+    assert "analyze job" in page.inner_text("#job h2")

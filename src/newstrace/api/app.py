@@ -1,7 +1,8 @@
 """FastAPI app factory: ``create_app(store_url, token=..., max_upload_bytes=...)``.
 
 Reads are open; writes (ingest, analyze) need ``Authorization: Bearer <token>``
-when the app has a token. Every response carries a strict CSP.
+when the app has a token, and form/multipart writes without one a CSRF token. Every
+response carries a strict CSP (see :mod:`newstrace.api.security`).
 """
 
 from __future__ import annotations
@@ -11,29 +12,29 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, File, Header, HTTPException, Query, Request, UploadFile
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from newstrace import __version__
 from newstrace.api.data import STATUS_STATE, Data
 from newstrace.api.jobs import Job, Jobs
+from newstrace.api.security import CSP, Csrf, Guard
 from newstrace.report.dossier import provenance_graph
 from newstrace.store import Store
 from newstrace.store.search import outlets, search_articles
 
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 MAX_URLS = 1000
-CSP = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+__all__ = ["CSP", "app_from_env", "create_app"]
 #: ASCII whitespace spelled out: "\\s" means more characters (U+0085, U+00A0...) to the
 #: server's regex engine than to a client's JSON Schema validator, so a URL one
 #: accepted the other refused (schemathesis found it); a host with such characters
@@ -50,8 +51,10 @@ class ErrorOut(BaseModel):
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "Bad request"},
     401: {"model": ErrorOut, "description": "Token missing or wrong"},
+    403: {"model": ErrorOut, "description": "Cross-origin request or CSRF token missing"},
     404: {"model": ErrorOut, "description": "Not found"},
     413: {"model": ErrorOut, "description": "Body too large"},
+    415: {"model": ErrorOut, "description": "Wrong Content-Type"},
 }
 
 
@@ -114,44 +117,6 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=10_000_000)]
 
 
-SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()),
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"referrer-policy", b"no-referrer"), (b"x-frame-options", b"DENY")]
-
-
-class Guard:
-    """Security headers on every response; a POST body over the size limit refused up front.
-
-    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` re-streams every
-    response through a task and a queue, a third of a small request's cost under load.
-    """
-
-    def __init__(self, app: Any, max_upload: int) -> None:
-        self.app, self.max_upload = app, max_upload
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        if scope["method"] == "POST":
-            length = dict(scope["headers"]).get(b"content-length", b"")
-            if length.isdigit() and int(length) > self.max_upload:
-                too_large = JSONResponse({"detail": f"request body too large (over "
-                                                    f"{self.max_upload} bytes)"},
-                                         status_code=413)
-                await self._with_headers(too_large, scope, receive, send)
-                return
-        await self._with_headers(self.app, scope, receive, send)
-
-    @staticmethod
-    async def _with_headers(app: Any, scope: Any, receive: Any, send: Any) -> None:
-        async def send_secured(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
-            await send(message)
-        await app(scope, receive, send_secured)
-
-
 def _json(body: Any) -> Response:
     """``body`` as JSON, as is: what the routes return is plain JSON data already, and
     FastAPI's re-validation and re-encoding of every item cost more than the lookup."""
@@ -164,9 +129,22 @@ def _page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any
             "items": items[offset : offset + limit]}
 
 
+FILES_BODY = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["files"],
+    "properties": {"files": {"type": "array",
+                             "items": {"type": "string", "format": "binary"}}}}}}}
+URLS_BODY = {"required": True, "content": {"application/json": {
+    "schema": UrlsIn.model_json_schema()}}}
+
+
 def create_app(store_url: str | None, *, token: str | None = None,
-               max_upload_bytes: int = DEFAULT_MAX_UPLOAD, web: bool = True) -> FastAPI:
-    """The API (and, with ``web``, the web UI) over the store at ``store_url``."""
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD, web: bool = True,
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The API (and, with ``web``, the web UI) over the store at ``store_url``.
+
+    ``allowed_hosts``: names besides ``localhost`` (and any IP address) that may appear
+    in the Host header, e.g. the name the server is bound to; others get 400.
+    """
     store = Store.open(store_url)
     data = Data(store)
     jobs = Jobs(on_change=data.invalidate)
@@ -183,7 +161,8 @@ def create_app(store_url: str | None, *, token: str | None = None,
     app.state.store, app.state.data, app.state.jobs = store, data, jobs
     app.state.token, app.state.max_upload = token, max_upload_bytes
 
-    app.add_middleware(Guard, max_upload=max_upload_bytes)
+    app.state.csrf = csrf = Csrf()
+    app.add_middleware(Guard, max_upload=max_upload_bytes, allowed_hosts=allowed_hosts)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -194,19 +173,57 @@ def create_app(store_url: str | None, *, token: str | None = None,
         return JSONResponse({"detail": f"{where}: {first['msg']}", "errors": errors},
                             status_code=422)
 
-    def need_token(authorization: Annotated[str | None, Header()] = None) -> None:
-        if app.state.token is None:
-            return
-        given = (authorization or "").removeprefix("Bearer ").strip()
-        if not given or not secrets.compare_digest(given.encode(), app.state.token.encode()):
-            raise HTTPException(401, "a valid 'Authorization: Bearer <token>' header is needed",
-                                headers={"WWW-Authenticate": "Bearer"})
+    def token_matches(given: str) -> bool:
+        return bool(given) and secrets.compare_digest(given.encode(),
+                                                      app.state.token.encode())
+
+    def allowed(kind: Literal["json", "form"]) -> Callable[[Request], None]:
+        """The one auth check of every write route, run before its body is read.
+
+        With a token configured: a valid bearer token, or (form routes of the web UI
+        only) the sign-in cookie. ``json`` routes need ``Content-Type: application/json``
+        when they have a body (a form can send no such type cross-origin); ``form``
+        routes need the CSRF token, unless authorised by the bearer header.
+        """
+        def check(request: Request) -> None:
+            bearer = False
+            if app.state.token is not None:
+                auth = request.headers.get("authorization", "")
+                bearer = auth.startswith("Bearer ") and token_matches(
+                    auth.removeprefix("Bearer ").strip())
+                if not bearer and not (kind == "form" and not auth
+                                       and csrf.signed_in(request)):
+                    raise HTTPException(401, "a valid 'Authorization: Bearer <token>' "
+                                             "header is needed",
+                                        headers={"WWW-Authenticate": "Bearer"})
+            ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "json":
+                has_body = (request.headers.get("content-length", "0") != "0"
+                            or "transfer-encoding" in request.headers)
+                if (ctype or has_body) and ctype != "application/json":
+                    raise HTTPException(415, "Content-Type must be application/json")
+                return
+            if ctype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+                raise HTTPException(415, "Content-Type must be multipart/form-data")
+            if not bearer and not csrf.valid(request):
+                raise HTTPException(403, "CSRF token missing or wrong (send the "
+                                         "'X-CSRF-Token' header from GET /api/csrf, or "
+                                         "the bearer token)")
+        return check
+
+    app.state.allowed, app.state.token_matches = allowed, token_matches
+    json_write = [Depends(allowed("json"))]
+    form_write = [Depends(allowed("form"))]
 
     # -- meta ---------------------------------------------------------------------------------
     @app.get("/api/health", tags=["meta"])
     def health() -> dict[str, Any]:
         return {"ok": True, "version": __version__, "articles": store.count(),
                 "analyses": data.status()}
+
+    @app.get("/api/csrf", tags=["meta"], summary="A CSRF token (and its cookie) for uploads")
+    def csrf_token(request: Request, response: Response) -> dict[str, Any]:
+        return {"csrf_token": csrf.issue(request, response), "header": "X-CSRF-Token"}
 
     @app.get("/api/outlets", tags=["meta"])
     def list_outlets() -> dict[str, Any]:
@@ -310,7 +327,8 @@ def create_app(store_url: str | None, *, token: str | None = None,
             return summary.to_dict() | {"article_ids": summary.article_ids}
         return work
 
-    async def start_upload(files: list[UploadFile]) -> Job:
+    async def start_upload(files: list[Any]) -> Job:
+        files = [f for f in files if isinstance(f, StarletteUpload)]
         if not files:
             raise HTTPException(400, "no files uploaded")
         tmp = tempfile.mkdtemp(prefix="newstrace-upload-")
@@ -327,6 +345,7 @@ def create_app(store_url: str | None, *, token: str | None = None,
                             raise HTTPException(413, f"upload too large (over "
                                                      f"{max_upload_bytes} bytes)")
                         out.write(chunk)
+                await up.close()  # its spooled copy goes now
         except BaseException:
             import shutil
             shutil.rmtree(tmp, ignore_errors=True)
@@ -336,22 +355,47 @@ def create_app(store_url: str | None, *, token: str | None = None,
 
     app.state.start_upload = start_upload
 
+    async def read_form(request: Request) -> Any:
+        try:
+            return await request.form(max_part_size=max_upload_bytes)
+        except HTTPException:
+            raise
+        except Exception as exc:  # malformed multipart
+            raise HTTPException(400, f"could not parse the form: {exc}") from None
+
+    # the write routes declare no body parameter: FastAPI would read (and spool to disk)
+    # a body before running the dependencies; here the auth check runs first
     @app.post("/api/ingest/files", status_code=202, response_model=JobOut, tags=["jobs"],
-              dependencies=[Depends(need_token)],
+              dependencies=form_write, openapi_extra={"requestBody": FILES_BODY},
               summary="Upload article files (text, HTML, archives, feeds) to ingest")
-    async def ingest_files(files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
-        return (await start_upload(files)).to_dict()
+    async def ingest_files(request: Request) -> dict[str, Any]:
+        form = await read_form(request)
+        try:
+            return (await start_upload(form.getlist("files"))).to_dict()
+        finally:
+            await form.close()
 
     @app.post("/api/ingest/urls", status_code=202, response_model=JobOut, tags=["jobs"],
-              dependencies=[Depends(need_token)], summary="Fetch and ingest URLs")
-    def ingest_urls(body: UrlsIn) -> dict[str, Any]:
+              dependencies=json_write, openapi_extra={"requestBody": URLS_BODY},
+              responses={422: {"model": ErrorOut, "description": "Invalid body"}},
+              summary="Fetch and ingest URLs")
+    async def ingest_urls(request: Request) -> dict[str, Any]:
+        raw = await request.body()
+        try:
+            body = UrlsIn.model_validate_json(raw or b"null")
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e.get("loc", ()))} for e in exc.errors()]) from None
         job = Job("ingest", total=len(body.urls))
         return jobs.submit(job, run_ingest(list(body.urls))).to_dict()
 
     @app.post("/api/analyze", status_code=202, response_model=JobOut, tags=["jobs"],
-              dependencies=[Depends(need_token)],
+              dependencies=json_write,
               summary="Re-run the analysis stages over the stored articles")
     def analyze() -> dict[str, Any]:
+        return start_analyze().to_dict()
+
+    def start_analyze() -> Job:
         from newstrace.pipeline import STAGES, run_stages
 
         def work(job: Job) -> dict[str, Any]:
@@ -365,7 +409,9 @@ def create_app(store_url: str | None, *, token: str | None = None,
             run = run_stages(arts, store, progress=step)
             store.save_state(STATUS_STATE, {"status": run.status})
             return {"articles": len(arts), "analyses": run.status}
-        return jobs.submit(Job("analyze"), work).to_dict()
+        return jobs.submit(Job("analyze"), work)
+
+    app.state.start_analyze = start_analyze
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable
 
-LOOPBACK_NAMES = {"localhost"}
+#: the only binds that count as loopback for the token rule: not 127.0.0.2 (another
+#: host's view of the loopback net), not 0.0.0.0 / :: (every interface), not a name
+LOOPBACK = {"127.0.0.1", "::1", "[::1]"}
 
 
 def is_loopback(host: str) -> bool:
     """
     >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
     (True, True, False)
+    >>> is_loopback("127.0.0.2"), is_loopback("localhost")
+    (False, False)
     """
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    return host.strip().lower() in LOOPBACK
 
 
 def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
@@ -32,7 +30,7 @@ def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
 
     from newstrace.api import create_app
 
-    app = create_app(db, token=token or None)
+    app = create_app(db, token=token or None, allowed_hosts=[host])
     echo(f"newstrace: serving on http://{host}:{port}/ (store {app.state.store.url})")
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

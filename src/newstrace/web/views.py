@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from newstrace.api.data import Data
 from newstrace.report.dossier import SECTIONS, context, fallback_graph, graph_svg
+from newstrace.report.dossier import _env as _dossier_env
 from newstrace.store.search import outlets, search_articles
 
 _env = Environment(
@@ -22,6 +22,8 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+# the report's partials use the report's filters (clip, human...): the same ones here
+_env.filters.update({k: v for k, v in _dossier_env.filters.items() if k not in _env.filters})
 PAGE = 20
 TITLES = {key: heading for key, heading, _ in SECTIONS}
 STAGE_OF = {key: stage for key, _, stage in SECTIONS}
@@ -63,6 +65,8 @@ def _report(data: Data, items: dict[str, list[dict[str, Any]]],
 def mount_web(app: FastAPI) -> None:
     data: Data = app.state.data
     store = data.store
+    csrf = app.state.csrf
+    form_write = [Depends(app.state.allowed("form"))]
     app.mount("/static", StaticFiles(packages=[("newstrace.web", "static")]), name="static")
 
     def render(name: str, request: Request, report: dict[str, Any], **extra: Any) -> HTMLResponse:
@@ -74,7 +78,14 @@ def mount_web(app: FastAPI) -> None:
         ctx["path"] = request.url.path
         ctx["qs"] = lambda **kw: "?" + urlencode(
             {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
-        return HTMLResponse(_env.get_template(name).render(**ctx))
+        # forms post to action?csrf_token=...: the token is checked before the body is read
+        nonce = csrf.nonce(request)
+        ctx["csrf_qs"] = "?" + urlencode({csrf.FIELD: csrf.token(nonce)})
+        ctx["need_token"] = app.state.token is not None
+        ctx["signed_in"] = ctx["need_token"] and csrf.signed_in(request)
+        response = HTMLResponse(_env.get_template(name).render(**ctx))
+        csrf.set_cookie(response, nonce)
+        return response
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request) -> Response:
@@ -157,22 +168,42 @@ def mount_web(app: FastAPI) -> None:
 
     @app.get("/upload", response_class=HTMLResponse, include_in_schema=False)
     def upload_form(request: Request) -> Response:
-        return render("upload.html", request, _report(data, {}, []),
-                      need_token=app.state.token is not None, error=None)
+        return render("upload.html", request, _report(data, {}, []), error=None)
 
-    @app.post("/upload", include_in_schema=False)
+    @app.post("/sign-in", include_in_schema=False)
+    async def sign_in(request: Request) -> Response:
+        """Token servers: the upload page's token, once, for a SameSite=Strict cookie (the
+        file upload itself is then authorised before its body is read)."""
+        if app.state.token is None:
+            return RedirectResponse("/upload", status_code=303)
+        # CSRF and Origin as for any form; a small urlencoded body
+        if not csrf.valid(request):
+            raise HTTPException(403, "CSRF token missing or wrong (reload the page)")
+        form = await request.form(max_files=0, max_part_size=4096)
+        if not app.state.token_matches(str(form.get("token") or "")):
+            page = render("upload.html", request, _report(data, {}, []),
+                          error="wrong or missing token")
+            page.status_code = 401
+            return page
+        response = RedirectResponse("/upload", status_code=303)
+        csrf.sign_in(response)
+        return response
+
+    @app.post("/upload", include_in_schema=False, dependencies=form_write)
     async def upload(request: Request) -> Response:
-        form = await request.form(max_part_size=app.state.max_upload)
-        if app.state.token is not None:
-            given = str(form.get("token") or "")
-            if not secrets.compare_digest(given.encode(), app.state.token.encode()):
-                return render("upload.html", request, _report(data, {}, []), need_token=True,
-                              error="wrong or missing token")
-        files = [f for f in form.getlist("files") if hasattr(f, "read") and f.filename]
-        if not files:
-            return render("upload.html", request, _report(data, {}, []),
-                          need_token=app.state.token is not None, error="choose a file first")
-        job = await app.state.start_upload(files)
+        async with request.form(max_part_size=app.state.max_upload) as form:
+            files = [f for f in form.getlist("files") if hasattr(f, "read") and f.filename]
+            if not files:
+                page = render("upload.html", request, _report(data, {}, []),
+                              error="choose a file first")
+                page.status_code = 400
+                return page
+            job = await app.state.start_upload(files)
+        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+    @app.post("/analyze", include_in_schema=False, dependencies=form_write)
+    def analyze(request: Request) -> Response:
+        job = app.state.start_analyze()
         return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
     @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
