@@ -359,16 +359,23 @@ def show_cmd(
 @app.command("serve")
 def serve_cmd(
     db: DbOption = DEFAULT_DB,
-    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to bind (only 127.0.0.1 and ::1 count as loopback: any "
+                       "other, localhost included, needs --token).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     token: Annotated[str | None, typer.Option(
         "--token", envvar="NEWSTRACE_TOKEN",
         help="Bearer token needed by write endpoints (required off loopback).")] = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="A host name clients may use (a reverse proxy's, a LAN name); "
+                             "repeat for several. IP addresses and localhost always may.")
+    ] = None,
 ) -> None:
     """Serve the web UI and the HTTP API over the store."""
     from newstrace.web.serve import serve
 
-    code = serve(db, host=host, port=port, token=token, echo=err.print)
+    code = serve(db, host=host, port=port, token=token, echo=err.print,
+                 allowed_hosts=allow_host or [])
     raise typer.Exit(code)
 
 

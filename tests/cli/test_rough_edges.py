@@ -54,13 +54,31 @@ def test_a_stage_that_cannot_load_fails_the_command_loudly(
 
     real = importlib.import_module
 
-    def broken_install(name: str, *args: object):
+    def broken_install(name: str, *args: object, **kwargs: object):
         if name == "newstrace.provenance":
             raise ImportError("No module named 'networkx'")
-        return real(name, *args)
+        return real(name, *args, **kwargs)
 
     monkeypatch.setattr(pipeline.importlib, "import_module", broken_install)
     result = runner.invoke(app, ["analyze", str(seeds_dir), "--db", str(tmp_path / "n.db"),
                                  "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1
     assert "analysis provenance not available: No module named 'networkx'" in result.stderr
+
+
+def test_serve_passes_allowed_host_names_to_the_app(monkeypatch, tmp_path: Path) -> None:
+    import uvicorn
+
+    seen: dict = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(app=app, **kw))
+    result = runner.invoke(app, ["serve", "--db", str(tmp_path / "s.db"), "--allow-host",
+                                 "news.example", "--allow-host", "proxy.local"])
+    assert result.exit_code == 0, result.output
+    from fastapi.testclient import TestClient
+
+    client = TestClient(seen["app"], base_url="http://news.example")
+    assert client.get("/api/health").status_code != 400
+    assert TestClient(seen["app"], base_url="http://evil.example").get(
+        "/api/health").status_code == 400
+    assert runner.invoke(app, ["serve", "--db", str(tmp_path / "s.db"), "--host",
+                               "127.0.0.2"]).exit_code == 2  # not loopback: needs a token
