@@ -325,9 +325,14 @@ def list_cmd(
     out.print(table)
 
 
+#: the fewest characters of an id `show` takes as its start
+MIN_ID_PREFIX = 4
+
+
 @app.command("show")
 def show_cmd(
-    article_id: Annotated[str, typer.Argument(help="Article id (see `newstrace list`).")],
+    article_id: Annotated[str, typer.Argument(
+        help="Article id (see `newstrace list`), or its first 4 characters or more.")],
     db: DbOption = DEFAULT_DB,
     as_json: JsonOption = False,
     boilerplate: Annotated[bool, typer.Option(help="Also print what was removed.")] = False,
@@ -335,8 +340,15 @@ def show_cmd(
     """Show one stored article: metadata, cleaned text and removed boilerplate."""
     with _open_store(db) as store:
         article = store.get(article_id)
+        matches = store.ids_starting(article_id) if article is None else []
+        if len(matches) == 1 and len(article_id) >= MIN_ID_PREFIX:  # a unique prefix, as in git
+            article = store.get(matches[0])
     if article is None:
-        err.print(f"[red]error:[/red] no article with id {article_id!r}")
+        if len(matches) > 1:
+            err.print(f"[red]error:[/red] {article_id!r} is the start of several ids "
+                      f"({', '.join(matches)}, ...): give more of it")
+        else:
+            err.print(f"[red]error:[/red] no article with id {article_id!r}")
         raise typer.Exit(EXIT_NOTHING)
     if as_json:
         out.print_json(json.dumps(article.to_dict()))

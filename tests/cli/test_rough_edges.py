@@ -82,3 +82,21 @@ def test_serve_passes_allowed_host_names_to_the_app(monkeypatch, tmp_path: Path)
         "/api/health").status_code == 400
     assert runner.invoke(app, ["serve", "--db", str(tmp_path / "s.db"), "--host",
                                "127.0.0.2"]).exit_code == 2  # not loopback: needs a token
+
+
+def test_show_takes_a_unique_id_prefix_and_list_any_outlet_case(seeds_dir: Path,
+                                                               tmp_path: Path) -> None:
+    import json
+
+    db = str(tmp_path / "n.db")
+    runner.invoke(app, ["ingest", str(seeds_dir), "--db", db, "--quiet"])
+    listed = json.loads(runner.invoke(app, ["list", "--db", db, "--json"]).stdout)
+    ids = [a["id"] for a in listed["articles"]]
+    shown = runner.invoke(app, ["show", ids[0][:6], "--db", db, "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["id"] == ids[0]
+    assert runner.invoke(app, ["show", ids[0][:3], "--db", db]).exit_code == 4  # too short
+    assert runner.invoke(app, ["show", "ffffffff", "--db", db]).exit_code == 4
+    for spelling in ("cnn", "CNN", "Cnn"):
+        found = json.loads(runner.invoke(app, ["list", "--db", db, "--json", "--outlet",
+                                               spelling]).stdout)
+        assert [a["outlet"] for a in found["articles"]] == ["CNN"]

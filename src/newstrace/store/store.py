@@ -298,6 +298,21 @@ class Store:
             row = conn.execute(select(articles).where(articles.c.id == article_id)).first()
         return _row_article(row) if row else None
 
+    def ids_starting(self, prefix: str, limit: int = 2) -> list[str]:
+        """Ids of stored articles that start with ``prefix`` (hex digits), at most
+        ``limit``: a unique prefix names an article, as in git.
+
+        >>> with Store.open(":memory:") as store:
+        ...     store.ids_starting("zz")
+        []
+        """
+        if not prefix or any(ch not in "0123456789abcdef" for ch in prefix.lower()):
+            return []
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(articles.c.id).where(
+                articles.c.id.like(prefix.lower() + "%")).order_by(articles.c.id).limit(limit))
+            return [row[0] for row in rows]
+
     def get_many(self, ids: Iterable[str]) -> list[Article]:
         """Articles by id, in the order given (unknown ids are left out)."""
         wanted = list(dict.fromkeys(ids))
@@ -344,8 +359,8 @@ class Store:
     @staticmethod
     def _filtered(stmt: Any, *, outlet: str | None, since: str | None, until: str | None,
                   query: str | None) -> Any:
-        if outlet:
-            stmt = stmt.where(articles.c.outlet == outlet)
+        if outlet:  # "cnn" finds CNN: users type outlets as they say them
+            stmt = stmt.where(func.lower(articles.c.outlet) == outlet.lower())
         if since:
             stmt = stmt.where(articles.c.published >= since)
         if until:
