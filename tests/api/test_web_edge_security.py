@@ -300,3 +300,23 @@ def test_unauthenticated_upload_to_token_server_401_nothing_written(live_server,
     assert status == 401 and status_ui == 401
     assert counting.spooled == 0 and counting.peak == 0
     assert app.state.jobs.all() == []
+
+
+def test_article_sources_do_not_show_server_paths(tmp_path) -> None:
+    from newstrace.records import Article
+    from newstrace.store import Store
+
+    path = str(tmp_path / "paths.db")
+    with Store.open(path) as store:
+        store.add_articles([
+            (Article(id="a" * 16, source="/srv/secret/uploads/tmp1/cnn.txt#L2",
+                     text="The minister said the talks would go on."), "x"),
+            (Article(id="b" * 16, source="https://example.com/story",
+                     text="The council approved the bridge on Tuesday."), "y")])
+    app = create_app(path)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        sources = {a["id"]: a["source"] for a in client.get("/api/articles").json()["items"]}
+        one = client.get(f"/api/articles/{'a' * 16}").json()["source"]
+        app.state.jobs.shutdown(wait=True)
+    assert sources == {"a" * 16: "cnn.txt#L2", "b" * 16: "https://example.com/story"}
+    assert one == "cnn.txt#L2"

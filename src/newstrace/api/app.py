@@ -32,6 +32,23 @@ from newstrace.report.dossier import provenance_graph
 from newstrace.store import Store
 from newstrace.store.search import outlets, search_articles
 
+
+def public_article(article: dict[str, Any]) -> dict[str, Any]:
+    """An article as the API shows it: a ``source`` that is a path on the server (a
+    folder ingested there, an upload's temporary file) is cut to its file name, so the
+    server's layout is not shown to clients; URLs stay whole.
+
+    >>> public_article({"source": "/srv/uploads/tmp3x/cnn.html#record-2"})["source"]
+    'cnn.html#record-2'
+    >>> public_article({"source": "https://example.com/a"})["source"]
+    'https://example.com/a'
+    """
+    source = article.get("source")
+    if isinstance(source, str) and "://" not in source:
+        return {**article, "source": Path(source).name}
+    return article
+
+
 DEFAULT_MAX_UPLOAD = 50 * 1024 * 1024
 MAX_URLS = 1000
 __all__ = ["CSP", "app_from_env", "create_app"]
@@ -247,7 +264,7 @@ def create_app(store_url: str | None, *, token: str | None = None,
                                limit=limit, offset=offset)
         items = []
         for a in page.items:
-            d = a.to_dict()
+            d = public_article(a.to_dict())
             if not text:
                 d["text"] = d["text"][:300]
                 d.pop("boilerplate")
@@ -259,7 +276,7 @@ def create_app(store_url: str | None, *, token: str | None = None,
         art = store.get(article_id)
         if art is None:
             raise HTTPException(404, f"no article {article_id!r}")
-        return art.to_dict()
+        return public_article(art.to_dict())
 
     # -- analyses -----------------------------------------------------------------------------
     def listing(kind: str, f: Filters, limit: int, offset: int) -> Response:
@@ -301,7 +318,9 @@ def create_app(store_url: str | None, *, token: str | None = None,
 
     @app.get("/api/report", tags=["analyses"], summary="The whole report.json")
     def report() -> dict[str, Any]:
-        return data.report()
+        whole = data.report()
+        whole["articles"] = [public_article(a) for a in whole.get("articles") or []]
+        return whole
 
     # -- jobs ---------------------------------------------------------------------------------
     @app.get("/api/jobs", tags=["jobs"])
