@@ -82,3 +82,22 @@ def test_event_dates_come_from_content() -> None:
     # a date without a year lies before the publication date: December 24 is 2022's
     assert event_date("The summit met on December 24.", "2023-03-01") == ("2022-12-24",
                                                                             "content")
+
+
+def test_titles_and_summaries_come_from_originals_not_known_copies(
+        seeds: dict[str, Article]) -> None:
+    from newstrace import reuse
+
+    articles = list(seeds.values())
+    edges = reuse.analyze(articles, state=None, upstream={})
+    assert [(e.original, e.copy) for e in edges.records["edges"]] == [
+        (seeds["000"].id, seeds["001"].id)]
+    result = analyze(articles, state=None, upstream={"reuse": edges})
+    story = next(s for s in result.report["stories"] if seeds["001"].id in s["article_ids"])
+    texts = [story["title"], story["summary"]] + [
+        t for e in story["events"] for t in (e["title"], e["summary"])]
+    # 001, the content farm's machine-translated copy, drifted "price and size ... ongoing"
+    # to "price and quality ... continuing" and invented a quotation
+    assert not any("price and quality" in t for t in texts)
+    assert "price and size of the equipment are ongoing" in story["summary"]
+    assert story["title"] == seeds["000"].title

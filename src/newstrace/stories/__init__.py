@@ -26,6 +26,10 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     clusterer = StoryClusterer.from_state(state)
     for article in articles:
         clusterer.add(article)
+    # titles and summaries come from originals: a known copy (a content farm's rewrite,
+    # its invented quotation, its drifted wording) speaks for no one
+    reuse = upstream.get("reuse")
+    copies = {edge.copy for edge in reuse.records.get("edges", [])} if reuse else set()
     by_id = {a.id: a for a in articles}
     vectors = {a: f.vector for a, f in clusterer.features.items()}
     stories = []
@@ -36,16 +40,18 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
             members = [by_id[a] for a in event.members if a in by_id]
             if not members:
                 continue
-            events.append(_event_item(event.id, event.date, members, clusterer, vectors))
+            events.append(_event_item(event.id, event.date, members, clusterer, vectors,
+                                      copies))
         if not events:
             continue
         members = [by_id[a] for e in events for a in e["article_ids"]]
         events.sort(key=lambda e: (e["date"] or "9999", e["id"]))
+        speakers = _originals(members, copies)
         stories.append({
             "id": story.id,
-            "title": title_for(members, vectors) if all(a.id in vectors for a in members)
+            "title": title_for(speakers, vectors) if all(a.id in vectors for a in speakers)
             else events[0]["title"],
-            "summary": summary_for(members, clusterer.words),
+            "summary": summary_for(speakers, clusterer.words),
             "article_ids": [a.id for a in members],
             "events": events,
         })
@@ -65,17 +71,24 @@ def _timeline_entry(article: Article, features: dict[str, Any]) -> dict[str, Any
     return entry
 
 
+def _originals(members: list[Article], copies: set[str]) -> list[Article]:
+    """The members that are no known copy of another (all of them if every one is)."""
+    return [a for a in members if a.id not in copies] or members
+
+
 def _event_item(event_id: str, date: str | None, members: list[Article],
-                clusterer: StoryClusterer, vectors: dict[str, Any]) -> dict[str, Any]:
+                clusterer: StoryClusterer, vectors: dict[str, Any],
+                copies: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
     features = clusterer.features
+    speakers = _originals(members, copies)
     timeline = sorted((_timeline_entry(a, features) for a in members),
                       key=lambda t: (t["date"] or "9999", t["article_id"]))
     dated_from = {features[a.id].date_from for a in members if a.id in features}
     return {
         "id": event_id,
-        "title": title_for(members, vectors) if all(a.id in vectors for a in members)
-        else (members[0].title or event_id),
-        "summary": summary_for(members, clusterer.words),
+        "title": title_for(speakers, vectors) if all(a.id in vectors for a in speakers)
+        else (speakers[0].title or event_id),
+        "summary": summary_for(speakers, clusterer.words),
         "date": date,
         "date_from": "content" if "content" in dated_from else
         ("published" if "published" in dated_from else None),
