@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from newstrace.ingest import iter_inputs
+from newstrace.nlp.temporal import event_date, mentions
 from newstrace.pipeline import clean_one
 from newstrace.records import Article, article_id
 from newstrace.stories import StoryClusterer, analyze
-from newstrace.stories.temporal import event_date, mentions
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 * ``date-content-conflict``: the stated date disagrees with what the content says
   about time: "nearly three weeks after its invasion of Ukraine" in an article
   dated a year later (anchored on events of known date,
-  :data:`newstrace.stories.temporal.ANCHORS`, or dated
+  :data:`newstrace.nlp.temporal.ANCHORS`, or dated
   in another article of the corpus), or content dates after the stated date.
 * ``repost-channel``: an outlet whose every article in the corpus is a copy of
   another outlet's.
@@ -21,8 +21,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from newstrace.nlp.temporal import content_conflict
 from newstrace.records import Article
-from newstrace.stories.temporal import content_conflict
 
 _BROKEN = [
     (re.compile(r"[a-z]{2,}\. [a-z]{2,}\b"), "a full stop followed by a lower-case word"),

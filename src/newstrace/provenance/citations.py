@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from newstrace.nlp.temporal import mentions, trusted_date
 from newstrace.records import Article
-from newstrace.stories.temporal import mentions, trusted_date
 
 _FIRST = re.compile(r"\b(first reported|first to report|was first|broke the news|"
                     r"first revealed|originally reported)\b", re.I)

@@ -19,8 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
+from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
-from newstrace.stories.temporal import trusted_date
 
 
 def _outlet_key(name: str | None) -> str:

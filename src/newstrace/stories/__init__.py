@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
 from newstrace.stages import StageResult
 from newstrace.stories.clusterer import StoryClusterer
 from newstrace.stories.summarize import summary_for, title_for
-from newstrace.stories.temporal import trusted_date
 
 __all__ = ["StoryClusterer", "analyze"]
 

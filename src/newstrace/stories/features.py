@@ -16,8 +16,8 @@ import numpy as np
 
 from newstrace.nlp import embeddings
 from newstrace.nlp.sentences import split_sentences
+from newstrace.nlp.temporal import event_date
 from newstrace.records import Article
-from newstrace.stories.temporal import event_date
 
 STOPWORDS = set(
     [

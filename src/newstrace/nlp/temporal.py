@@ -1,5 +1,9 @@
 """When did it happen? Dates from the content, resolved against the publication date.
 
+Shared by the stages that place articles in time: stories (event dates, timelines),
+claims (a denial is about a claim of its own time) and provenance (origins' dates,
+citations' dates, the date-content anomaly).
+
 >>> from datetime import date
 >>> mentions("Russia asked China for help on Monday, U.S. officials said.", date(2023, 1, 30))
 [datetime.date(2023, 1, 30)]
