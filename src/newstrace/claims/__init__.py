@@ -26,6 +26,7 @@ from newstrace.claims.parsing import parse_many
 from newstrace.claims.resolve import Entity, resolve
 from newstrace.claims.tagger import tag_docs
 from newstrace.nlp import embeddings
+from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
 from newstrace.stages import StageResult
 
@@ -120,7 +121,8 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     mentions, attributions = extract(articles)
     entities = resolve(mentions)
     link_sources(attributions, mentions, entities)
-    claims = group_claims(attributions)
+    claims = group_claims(attributions, {a.id: trusted_date(a.text, a.published)[0]
+                                         for a in articles})
     return StageResult(
         report={"entities": [e.to_dict() for e in entities],
                 "claims": [c.to_dict() for c in claims]},

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -97,8 +99,27 @@ NEGATED = re.compile(r"\b(not|never|no|none|neither|nor)\b|n[’']t\b", re.I)
 _SAYS_NO = re.compile(r"[“\"]No[.!]?[”\"]")
 
 
+#: a cue or content that asks: "reporters asked whether ... was true" denies nothing
+_ASKS = re.compile(r"\b(ask(?:s|ed|ing)?|wonder(?:s|ed)?|question(?:s|ed)?)\b", re.I)
+_WHETHER = re.compile(r"^\W*(whether|if)\b", re.I)
+
+
+def _asks(attribution: Attribution) -> bool:
+    return bool(_ASKS.search(attribution.cue.text) or _WHETHER.search(attribution.content.text))
+
+
 def is_denial(attribution: Attribution) -> bool:
-    """A denial by its cue ("denied") or its words ("malicious information", “No.”)."""
+    """A denial by its cue ("denied") or its words ("malicious information", “No.”);
+    a question is none ("reporters asked whether Russia's request was true").
+
+    >>> from newstrace.claims.attribution import Span
+    >>> asked = Attribution(Span("reporters", 0, 9), Span("asked", 10, 15),
+    ...                     Span("whether the request was false", 16, 45), "indirect", "anonymous")
+    >>> is_denial(asked)
+    False
+    """
+    if _asks(attribution):
+        return False
     return (attribution.denial or bool(DENIAL_WORDS.search(attribution.content.text))
             or bool(attribution.sentence and _SAYS_NO.search(attribution.sentence.text)))
 
@@ -139,13 +160,16 @@ def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarra
     return out
 
 
-def group_claims(attributions: list[Attribution]) -> list[Claim]:
+def group_claims(attributions: list[Attribution],
+                 dates: Mapping[str, str | None] | None = None) -> list[Claim]:
     """Claims from attributions of any number of articles, in a deterministic order.
 
     A content joins the claim whose centre it is closest to (at least ``SAME_CLAIM``),
     or the claim of a close earlier content that shares one of its verbs (at least
     ``SAME_CLAIM_WITH_VERB``); only the claims of its nearest earlier contents are
-    candidates (:func:`_earlier_neighbours`).
+    candidates (:func:`_earlier_neighbours`). ``dates``: each article's trusted date
+    (:func:`newstrace.nlp.temporal.trusted_date`), so that a denial is tied only to a
+    claim of its own time.
     """
     if not attributions:
         return []
@@ -213,7 +237,8 @@ def group_claims(attributions: list[Attribution]) -> list[Claim]:
     position = {id(a): i for i, a in enumerate(attributions)}
     denials.sort(key=lambda d: position[id(d[0].attributions[0])])
     if claims and denials:
-        _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials])
+        _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials],
+                      dates or {})
     return claims + [d for d, _ in denials]
 
 
@@ -242,10 +267,29 @@ def texts_to_embed(attributions: list[Attribution]) -> list[str]:
             + [_sentence(attributions[i]).text for i in denial_rows])
 
 
+#: a denial answers a claim of its own time: dated articles this many days apart or
+#: more are about different things ("had not asked China for help" in March 2022 is no
+#: answer to a February-2023 report)
+DENIAL_DAYS = 90
+
+
+def _days(value: str | None) -> int | None:
+    try:
+        return date.fromisoformat(value[:10]).toordinal() if value else None
+    except ValueError:
+        return None
+
+
 def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
-                  sentence_vectors: list[np.ndarray]) -> None:
+                  sentence_vectors: list[np.ndarray],
+                  dates: Mapping[str, str | None]) -> None:
     """Tie each denial to the claim it denies: the claim with the member closest to the
-    denial's sentence (a little closer when the claim names the denier's side)."""
+    denial's sentence (a little closer when the claim names the denier's side), among
+    the claims of its time (:data:`DENIAL_DAYS`) where both are dated."""
+    claim_days = [[d for a in c.attributions if (d := _days(dates.get(a.article_id or "")))]
+                  for c in claims]
+    # a question ("reporters asked whether ...") asserts nothing: nothing to deny
+    questions = np.array([all(_asks(a) for a in c.attributions) for c in claims])
     # every member of every claim in one matrix; a claim's score is its best member's
     sizes = [len(c.vectors) for c in claims]
     all_members = np.vstack([v for c in claims for v in c.vectors])
@@ -264,6 +308,12 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
             if subject not in bonus:
                 bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
             best = best + bonus[subject]
+        best = np.where(questions, -1.0, best)
+        when = _days(dates.get(denial.attributions[0].article_id or ""))
+        if when is not None:
+            apart = np.array([bool(days) and min(abs(d - when) for d in days) >= DENIAL_DAYS
+                              for days in claim_days])
+            best = np.where(apart, -1.0, best)
         target_index = first_best(best)  # the first claim on a tie
         if best[target_index] <= DENIES_CLAIM:
             continue

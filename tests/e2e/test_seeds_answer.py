@@ -1,0 +1,54 @@
+"""The seeds read as an analyst reads them (issue 16), on the pipeline's own report.
+
+``tests/fixtures/seeds_report.json`` is the pipeline's report on the seeds;
+``tests/cli/test_cli.py`` checks that it still is.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_004
+from tests.fixtures.load import fixture_report
+
+
+@pytest.fixture(scope="module")
+def report() -> dict:
+    return fixture_report()
+
+
+def _article(report: dict, name: str) -> str:
+    return next(a["id"] for a in report["articles"] if a["source"] == name)
+
+
+def test_002_is_dated_by_its_content_and_first_reports_nothing_of_2023(report) -> None:
+    republished = _article(report, SEED_002)
+    for story in report["stories"]:
+        for event in story["events"]:
+            if republished in event["article_ids"]:
+                assert event["date"].startswith("2022-03"), event["date"]
+    for claim in report["claims"]:
+        first = claim.get("first_reporter") or {}
+        if first.get("id") == republished:
+            assert (first.get("date") or "").startswith("2022"), claim["text"]
+
+
+def test_denials_deny_claims_of_their_own_time_and_questions_deny_nothing(report) -> None:
+    by_id = {c["id"]: c for c in report["claims"]}
+    drone = {_article(report, name) for name in (SEED_000, SEED_001, SEED_004)}
+    republished = _article(report, SEED_002)
+    for claim in report["claims"]:
+        if claim["kind"] != "denial":
+            continue
+        cue = claim["attributions"][0]["cue"]["text"].lower()
+        assert "ask" not in cue, claim["text"]  # "reporters asked whether ..." denies nothing
+        if republished in claim["article_ids"]:  # March 2022: Peskov, "had not asked China"
+            for target in claim["denies"]:
+                assert not set(by_id[target]["article_ids"]) <= drone, by_id[target]["text"]
+
+
+def test_the_summary_speaks_for_the_original_not_its_copy(report) -> None:
+    texts = [s["summary"] for s in report["stories"]] + [
+        e["summary"] for s in report["stories"] for e in s["events"]]
+    assert not any("price and quality" in t for t in texts)
+    assert any("price and size of the equipment are ongoing" in t for t in texts)
