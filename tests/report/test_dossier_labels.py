@@ -23,3 +23,9 @@ def test_claim_outlets_maps_report_stances_to_columns_once_each() -> None:
     assert by["asserting"] == [("a", "CNN")]
     assert by["denying"] == [("b", "Farm copy")] and by["hedging"] == [("b", "Farm copy")]
     assert by["reporting"] == []
+
+
+def test_the_denying_column_names_who_denies() -> None:
+    articles = {"p": {"outlet": "CBS News"}}
+    claim = {"stances": [{"article_id": "p", "stance": "denies", "by": "Dmitry Peskov"}]}
+    assert claim_outlets(claim, articles)["denying"] == [("p", "Dmitry Peskov, in CBS News")]

@@ -371,11 +371,14 @@ def article_label(article: dict[str, Any] | None, article_id: str = "") -> str:
 
 def claim_outlets(claim: dict[str, Any], articles: dict[str, dict[str, Any]]
                   ) -> dict[str, list[tuple[str, str]]]:
-    """Stance -> [(article id, outlet)] for a claim."""
+    """Stance -> [(article id, label)] for a claim: the article's outlet (or title), and
+    for a denial who denies ("Dmitry Peskov, in CBS News")."""
     by: dict[str, list[tuple[str, str]]] = {s: [] for s in STANCES}
     for st in claim.get("stances") or []:
         aid = st.get("article_id")
         outlet = article_label(articles.get(aid), aid)
+        if st.get("by"):
+            outlet = f"{st['by']}, in {outlet}"
         column = STANCE_COLUMN.get(st.get("stance") or "", st.get("stance") or "other")
         if (aid, outlet) not in by.setdefault(column, []):
             by[column].append((aid, outlet))
