@@ -158,6 +158,12 @@ def content_verbs(tokens: list[Any]) -> list[str]:
     )
 
 
+def has_predicate(tokens: list[Any]) -> bool:
+    """Whether a content states something: it holds a verb or an auxiliary ("China is a
+    partner"), not only a noun phrase ("Ukrainian infrastructure and civilian areas")."""
+    return any(t.pos_ in ("VERB", "AUX") for t in tokens)
+
+
 @dataclass(slots=True)
 class Span:
     text: str
@@ -433,7 +439,8 @@ def _verb_attribution(verb: Any, sent: Any, offset: int, text: str) -> Attributi
         _role(source_tokens),
         via,
         denial=verb.lemma_ in DENIAL,
-        extra={"verbs": content_verbs(content_tokens)},
+        extra={"verbs": content_verbs(content_tokens),
+               "predicate": has_predicate(content_tokens)},
     )
 
 
@@ -488,7 +495,8 @@ def _according_to(token: Any, sent: Any, offset: int, text: str) -> Attribution 
         _quote_kind(content.text),
         _source_type(source_tokens, source.text),
         _role(source_tokens),
-        extra={"verbs": content_verbs(content_tokens)},
+        extra={"verbs": content_verbs(content_tokens),
+               "predicate": has_predicate(content_tokens)},
     )
 
 
@@ -641,7 +649,8 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
         _role(source_tokens) if source else None,
         via,
         denial=head.lemma_ in DENIAL,
-        extra={"verbs": content_verbs(content_tokens)},
+        extra={"verbs": content_verbs(content_tokens),
+               "predicate": has_predicate(content_tokens)},
     )
     if len(parts) > 1:
         attribution.extra["content_parts"] = parts

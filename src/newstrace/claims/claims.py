@@ -59,6 +59,9 @@ class Claim:
 
     @property
     def text(self) -> str:
+        if self.denial and not is_proposition(self.attributions[0]):
+            # "No.", "the allegations": the denial's sentence says what is denied
+            return _sentence(self.attributions[0]).text.strip()
         if len(self.attributions) == 1:
             best = 0
         else:
@@ -125,6 +128,26 @@ def is_denial(attribution: Attribution) -> bool:
 
 
 MIN_CLAIM_WORDS = 3
+#: a claim states a proposition: at least this many words, with a predicate (a verb or an
+#: auxiliary); "that", "to comment", "the allegations", "Ukrainian infrastructure and
+#: civilian areas" are attributed fragments, not claims
+MIN_PROPOSITION_WORDS = 4
+
+
+def is_proposition(attribution: Attribution) -> bool:
+    """Whether an attribution's content states something a claim can be made of.
+
+    >>> from newstrace.claims.attribution import Span
+    >>> said = lambda text, predicate: Attribution(  # noqa: E731
+    ...     Span("He", 0, 2), Span("said", 3, 7), Span(text, 8, 8 + len(text)), "indirect",
+    ...     "named", extra={"predicate": predicate})
+    >>> is_proposition(said("that", False)), is_proposition(said("China is a partner", True))
+    (False, True)
+    >>> is_proposition(said("Ukrainian infrastructure and civilian areas", False))
+    False
+    """
+    return (len(attribution.content.text.split()) >= MIN_PROPOSITION_WORDS
+            and bool(attribution.extra.get("predicate", True)))
 
 #: Earlier contents a new one is compared with (those at least ``NEIGHBOUR_FLOOR`` close,
 #: nearest first): grouping costs one blocked matrix product and a bounded loop, not a
@@ -171,6 +194,9 @@ def group_claims(attributions: list[Attribution],
     (:func:`newstrace.nlp.temporal.trusted_date`), so that a denial is tied only to a
     claim of its own time.
     """
+    # what can be claimed or denied: a proposition, or a denial (whose sentence says what
+    # it denies: Peskov said, “No.”)
+    attributions = [a for a in attributions if is_proposition(a) or is_denial(a)]
     if not attributions:
         return []
     denial_flags = [is_denial(a) for a in attributions]
