@@ -52,3 +52,14 @@ def test_the_summary_speaks_for_the_original_not_its_copy(report) -> None:
         e["summary"] for s in report["stories"] for e in s["events"]]
     assert not any("price and quality" in t for t in texts)
     assert any("price and size of the equipment are ongoing" in t for t in texts)
+
+
+def test_a_copy_rewording_a_statement_joins_its_claim(report) -> None:
+    original, copy = _article(report, SEED_000), _article(report, SEED_001)
+    price = [c for c in report["claims"]
+             if any("price and size" in a["content"]["text"] for a in c["attributions"])]
+    assert len(price) == 1
+    contents = [a["content"]["text"] for a in price[0]["attributions"]]
+    assert any("price and quality" in t for t in contents)  # 001's drifted wording
+    assert {original, copy} <= set(price[0]["article_ids"])
+    assert price[0]["independent_sources"] == 1  # a copy is no second source

@@ -115,6 +115,45 @@ def link_sources(attributions: list[Attribution], mentions: list[Mention],
             entity.roles.append(a.source_role)
 
 
+def copied_statements(attributions: Sequence[Attribution], articles: Sequence[Article],
+                      reuse: StageResult | None) -> list[tuple[Attribution, Attribution]]:
+    """Pairs (original's, copy's) of one statement in an article and its known copy.
+
+    A rewrite or translation rewords what it copies ("price and size ... ongoing" becomes
+    "price and quality ... continuing"): the reuse stage has aligned the copy's sentences
+    with the original's, so the attributions found in two aligned sentences are one
+    statement, however far apart their wordings are. In a pair of sentences holding the
+    same number of attributions they pair in order, else the longest contents pair.
+    """
+    if reuse is None:
+        return []
+    text_of = {a.id: a.text for a in articles}
+    by_article: dict[str, list[Attribution]] = {}
+    for a in attributions:
+        by_article.setdefault(a.article_id or "", []).append(a)
+
+    def within(article_id: str, sentence: str) -> list[Attribution]:
+        start = text_of.get(article_id, "").find(sentence)
+        if start < 0:
+            return []
+        end = start + len(sentence)
+        return sorted((a for a in by_article.get(article_id, [])
+                       if start <= a.content.start < end), key=lambda a: a.content.start)
+
+    pairs: list[tuple[Attribution, Attribution]] = []
+    for edge in reuse.records.get("edges", []):
+        for aligned in edge.aligned:
+            ours = within(edge.original, aligned["original"])
+            theirs = within(edge.copy, aligned["copy"])
+            if not ours or not theirs:
+                continue
+            if len(ours) != len(theirs):
+                ours = [max(ours, key=lambda a: len(a.content.text))]
+                theirs = [max(theirs, key=lambda a: len(a.content.text))]
+            pairs.extend(zip(ours, theirs, strict=True))
+    return pairs
+
+
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
             upstream: Mapping[str, StageResult]) -> StageResult:
     """Entities, attributions and claims of ``articles``."""
@@ -122,7 +161,9 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     entities = resolve(mentions)
     link_sources(attributions, mentions, entities)
     claims = group_claims(attributions, {a.id: trusted_date(a.text, a.published)[0]
-                                         for a in articles})
+                                         for a in articles},
+                          same_statement=copied_statements(attributions, articles,
+                                                           upstream.get("reuse")))
     return StageResult(
         report={"entities": [e.to_dict() for e in entities],
                 "claims": [c.to_dict() for c in claims]},

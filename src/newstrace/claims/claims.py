@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -184,7 +184,9 @@ def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarra
 
 
 def group_claims(attributions: list[Attribution],
-                 dates: Mapping[str, str | None] | None = None) -> list[Claim]:
+                 dates: Mapping[str, str | None] | None = None,
+                 same_statement: Sequence[tuple[Attribution, Attribution]] = ()
+                 ) -> list[Claim]:
     """Claims from attributions of any number of articles, in a deterministic order.
 
     A content joins the claim whose centre it is closest to (at least ``SAME_CLAIM``),
@@ -192,7 +194,9 @@ def group_claims(attributions: list[Attribution],
     ``SAME_CLAIM_WITH_VERB``); only the claims of its nearest earlier contents are
     candidates (:func:`_earlier_neighbours`). ``dates``: each article's trusted date
     (:func:`newstrace.nlp.temporal.trusted_date`), so that a denial is tied only to a
-    claim of its own time.
+    claim of its own time. ``same_statement``: pairs of attributions known to be one
+    statement (an original's and its copy's, aligned by the reuse stage): the later of
+    the two joins the claim of the earlier.
     """
     # what can be claimed or denied: a proposition, or a denial (whose sentence says what
     # it denies: Peskov said, “No.”)
@@ -209,6 +213,12 @@ def group_claims(attributions: list[Attribution],
         sentences[denial_rows] = embeddings.encode(
             [_sentence(attributions[i]).text for i in denial_rows])
     neighbours = _earlier_neighbours(contents)
+    position = {id(a): i for i, a in enumerate(attributions)}
+    earlier_twin: dict[int, int] = {}  # an attribution -> the earlier one it restates
+    for first, second in same_statement:
+        i, j = position.get(id(first)), position.get(id(second))
+        if i is not None and j is not None and i != j:
+            earlier_twin.setdefault(max(i, j), min(i, j))
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
     claim_of = [-1] * len(attributions)  # the claim each content joined; -1 for a denial
@@ -218,6 +228,14 @@ def group_claims(attributions: list[Attribution],
         if denial_flags[i]:
             claim = Claim(_claim_id(attribution), [attribution], [vector], denial=True)
             denials.append((claim, sentences[i]))
+            continue
+        twin = earlier_twin.get(i)
+        if twin is not None and claim_of[twin] >= 0:  # a copy's rewording of a statement
+            c = claim_of[twin]
+            claims[c].attributions.append(attribution)
+            claims[c].vectors.append(vector)
+            centre_sums[c] = centre_sums[c] + vector
+            claim_of[i] = c
             continue
         scores: dict[int, float] = {}
         for j, sim in zip(*neighbours[i], strict=True):
@@ -260,7 +278,6 @@ def group_claims(attributions: list[Attribution],
                 denials.append((claims[index], centres[index]))
     kept = [i for i, c in enumerate(claims) if not c.denial]
     claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
-    position = {id(a): i for i, a in enumerate(attributions)}
     denials.sort(key=lambda d: position[id(d[0].attributions[0])])
     if claims and denials:
         _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials],
