@@ -63,3 +63,12 @@ def test_a_copy_rewording_a_statement_joins_its_claim(report) -> None:
     assert any("price and quality" in t for t in contents)  # 001's drifted wording
     assert {original, copy} <= set(price[0]["article_ids"])
     assert price[0]["independent_sources"] == 1  # a copy is no second source
+
+
+def test_he_said_is_the_person_named_before_it(report) -> None:
+    names = {e["id"]: e["name"] for e in report["entities"]}
+    pronouns = [a for c in report["claims"] for a in c["attributions"]
+                if a["source"] and a["source"]["text"].lower() in ("he", "she")]
+    assert pronouns  # 002: Peskov said, “No.” “Russia has an independent capacity ...,” he said.
+    assert all(names.get(a["source_entity"]) == "Dmitry Peskov" for a in pronouns)
+    assert all(a["source_type"] == "named" for a in pronouns)

@@ -85,9 +85,17 @@ def _extract_part(articles: list[Article], embed: bool = True
     return mentions, attributions, texts, embeddings.encode(texts, share=False)
 
 
+#: sources that are a person's pronoun, resolved to the person named before them
+PERSONAL_PRONOUNS = frozenset({"he", "she"})
+#: how far back (characters) a pronoun source looks for the person it stands for
+PRONOUN_REACH = 600
+
+
 def link_sources(attributions: list[Attribution], mentions: list[Mention],
                  entities: list[Entity]) -> None:
-    """Set each attribution's ``source_entity`` (and a person's ``named`` type and role)."""
+    """Set each attribution's ``source_entity`` (and a person's ``named`` type and role);
+    a pronoun source ("he said") stands for the person named last before it, within
+    :data:`PRONOUN_REACH` characters."""
     entity_of: dict[tuple[str, str], Entity] = {}
     for entity in entities:
         for variant in entity.variants.values():
@@ -97,22 +105,48 @@ def link_sources(attributions: list[Attribution], mentions: list[Mention],
     for m in mentions:
         by_article.setdefault(m.article_id or "", []).append(m)
     rank = {"person": 0, "organization": 1, "group": 2, "place": 3, "product": 4}
-    for a in attributions:
+    # people quoted so far in each article, (position, entity id): a pronoun source most
+    # often goes on quoting the last of them
+    person_sources: dict[str, list[tuple[int, str]]] = {}
+    for a in sorted(attributions, key=lambda a: (a.article_id or "",
+                                                 a.source.start if a.source else -1)):
         if a.source is None:
             continue
         inside = [m for m in by_article.get(a.article_id or "", [])
                   if a.source.start <= m.start and m.end <= a.source.end]
         inside.sort(key=lambda m: (rank.get(m.type, 9), -m.start))
+        if not inside and a.source.text.lower() in PERSONAL_PRONOUNS:
+            speaker = _last_speaker(a, person_sources.get(a.article_id or "", []))
+            if speaker is not None:  # "Ham explained why ... “...,” he said": Ham again
+                a.source_entity, a.source_type = speaker, "named"
+                continue
+            # else the person named last before it, close by (a pronoun looks back)
+            inside = [m for m in by_article.get(a.article_id or "", [])
+                      if m.type == "person" and m.end <= a.source.start
+                      and a.source.start - m.end <= PRONOUN_REACH][-1:]
+            if inside:
+                a.source_type = "named"
         if not inside:
             continue
         entity = entity_of.get((a.article_id or "", inside[0].text))
         if entity is None:
             continue
         a.source_entity = entity.id
+        if entity.type == "person":
+            person_sources.setdefault(a.article_id or "", []).append((a.source.start, entity.id))
         if entity.type == "person" and a.source_type in ("organization", "anonymous"):
             a.source_type = "named"
         if entity.type == "person" and a.source_role:
             entity.roles.append(a.source_role)
+
+
+def _last_speaker(attribution: Attribution, speakers: list[tuple[int, str]]) -> str | None:
+    """The person quoted last before ``attribution``'s pronoun source, within reach."""
+    assert attribution.source is not None
+    start = attribution.source.start
+    before = [(position, entity) for position, entity in speakers
+              if position < start and start - position <= PRONOUN_REACH]
+    return before[-1][1] if before else None
 
 
 def copied_statements(attributions: Sequence[Attribution], articles: Sequence[Article],
