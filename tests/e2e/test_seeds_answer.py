@@ -72,3 +72,13 @@ def test_he_said_is_the_person_named_before_it(report) -> None:
     assert pronouns  # 002: Peskov said, “No.” “Russia has an independent capacity ...,” he said.
     assert all(names.get(a["source_entity"]) == "Dmitry Peskov" for a in pronouns)
     assert all(a["source_type"] == "named" for a in pronouns)
+
+
+def test_entities_are_typed_and_cut_as_a_reader_would(report) -> None:
+    kind = {e["name"]: e["type"] for e in report["entities"]}
+    # "Mary Ilyushina and Camila Schick contributed to this report."
+    assert kind.get("Camila Schick") == "person" and kind.get("Mary Ilyushina") == "person"
+    assert kind.get("Rosatom") == "organization"  # "nuclear power company Rosatom"
+    assert "National Security Adviser" not in kind  # a title, not an entity
+    assert not [name for name in kind if name.count("(") != name.count(")")]
+    assert "Treasury’s Office of Foreign Assets Control (OFAC)" in kind

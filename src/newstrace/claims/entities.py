@@ -65,6 +65,17 @@ def _rule_mentions(text: str) -> list[Mention]:
     return found
 
 
+#: a name that is only a title ("National Security Adviser", "Foreign Minister")
+_TITLE_ONLY = re.compile(
+    r"(?:(?:the|[A-Z][a-z]+|of|and)\s+)*(?:Adviser|Advisor|Secretary|Minister|Spokesman|"
+    r"Spokeswoman|Spokesperson|President|Ambassador|Director|Chairman|Chairwoman|Envoy)s?")
+#: an organisation noun right before a name: "company Rosatom", "manufacturer Xi'an ..."
+_AFTER_ORG_NOUN = re.compile(r"\b(?:company|firm|corporation|agency|manufacturer|maker|"
+                             r"conglomerate|operator|bank|giant|group|outlet|publication)\s+$")
+#: the verbs of a credit line: "Mary Ilyushina and Camila Schick contributed to this report"
+_CREDIT_LEMMAS = frozenset({"contribute"})
+
+
 def _looks_like_person(ent: Any) -> bool:
     """An ORG that is a person: a name without an organisation word that speaks
     ("..., Psaki said") or is coordinated with a person ("Mary X and Camila Y")."""
@@ -73,8 +84,12 @@ def _looks_like_person(ent: Any) -> bool:
     if not all(t.is_title for t in ent):
         return False
     root = ent.root
-    if root.dep_ in ("nsubj", "nsubjpass") and root.head.lemma_ in SPEECH_LEMMAS:
+    if root.dep_ in ("nsubj", "nsubjpass") and (root.head.lemma_ in SPEECH_LEMMAS
+                                              or root.head.lemma_ in _CREDIT_LEMMAS):
         return True
+    if root.dep_ == "conj" and root.head.dep_ in ("nsubj", "nsubjpass") \
+            and root.head.head.lemma_ in _CREDIT_LEMMAS:
+        return True  # the second name of a credit line
     neighbours = [root.head] if root.dep_ == "conj" else []
     neighbours += [c for c in root.children if c.dep_ == "conj"]
     return any(n.ent_type_ == "PERSON" for n in neighbours)
@@ -99,6 +114,24 @@ class _Taken:
         return self.covered.find(1, start, end) >= 0
 
 
+def _balanced(name: str, following: str) -> str:
+    """A name whose bracket the tagger left open: closed when the text closes it next,
+    else cut before it ("Office of Foreign Assets Control (OFAC" -> "... (OFAC)").
+
+    >>> _balanced("Office of Foreign Assets Control (OFAC", ")")
+    'Office of Foreign Assets Control (OFAC)'
+    >>> _balanced("Office of Foreign Assets Control (OFAC", " ")
+    'Office of Foreign Assets Control'
+    >>> _balanced("Der Spiegel", ".")
+    'Der Spiegel'
+    """
+    if name.count("(") <= name.count(")"):
+        return name
+    if following == ")":
+        return name + ")"
+    return name[: name.rfind("(")].rstrip()
+
+
 def mentions_from_parse(text: str, paragraphs: list[Any]) -> list[Mention]:
     """Mentions in ``text`` from its parsed paragraphs plus the rules; rules win overlaps.
 
@@ -114,13 +147,16 @@ def mentions_from_parse(text: str, paragraphs: list[Any]) -> list[Mention]:
             kind = SPACY_TYPES.get(ent.label_)
             if kind == "organization" and _looks_like_person(ent):
                 kind = "person"
-            if kind is None:
-                continue
+            if kind is None or _TITLE_ONLY.fullmatch(ent.text):
+                continue  # "National Security Adviser": a role, not who holds it
             start, end = paragraph.offset + ent.start_char, paragraph.offset + ent.end_char
+            if kind == "person" and _AFTER_ORG_NOUN.search(text, 0, start):
+                kind = "organization"  # "nuclear power company Rosatom"
             name = ent.text
             if name.lower().startswith("the "):  # "the United States" -> "United States"
                 start, name = start + 4, name[4:]
             name = re.sub(r"[’']s$", "", name)
+            name = _balanced(name, text[start + len(name):start + len(name) + 1])
             end = start + len(name)
             if not name or taken.overlaps(start, end):
                 continue
