@@ -82,3 +82,13 @@ def test_entities_are_typed_and_cut_as_a_reader_would(report) -> None:
     assert "National Security Adviser" not in kind  # a title, not an entity
     assert not [name for name in kind if name.count("(") != name.count(")")]
     assert "Treasury’s Office of Foreign Assets Control (OFAC)" in kind
+
+
+def test_the_copy_shows_its_invented_quotation_and_no_noise(report) -> None:
+    [edge] = report["reuse"]
+    changes = edge["changes"]
+    invented = [c for c in changes if c["type"] == "quotation" and c["direction"] == "added"]
+    assert any("it does not seem that beijing has made a final decision yet" in c["to"]
+               for c in invented)  # 000 reports it indirectly; 001 quotes it
+    meanings = {(c["from"], c["to"]) for c in changes if c["type"] == "meaning"}
+    assert ("size", "quality") in meanings and ("sources", "yet") not in meanings

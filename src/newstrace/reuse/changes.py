@@ -378,6 +378,11 @@ def sentence_changes(oi: int, original: str, ci: int, copy: str) -> list[dict[st
                 direction="added" if c_neg > o_neg else "dropped",
             )
         )
+    removed, added = _diff(_quotations(original), _quotations(copy))
+    if added or removed:  # words put in someone's mouth, or a quotation made indirect
+        out.append(_change("quotation", oi, original, ci, copy, removed, added,
+                           direction="reworded" if added and removed
+                           else "added" if added else "dropped"))
     removed, added = _diff([t for t in o_low if t in HEDGES], [t for t in c_low if t in HEDGES])
     if removed or added:
         out.append(_change("hedging", oi, original, ci, copy, removed, added))
@@ -391,10 +396,30 @@ def sentence_changes(oi: int, original: str, ci: int, copy: str) -> list[dict[st
     return out
 
 
+#: a quoted passage: “...”, "...", «...» of three words or more (not a scare-quoted term)
+_QUOTED = re.compile(r"[“\"«]([^”\"»\s]+(?:\s+[^”\"»\s]+){2,})[”\"»]")
+
+
+def _quotations(sentence: str) -> list[str]:
+    """The passages a sentence quotes, compared by their words.
+
+    >>> _quotations('The sources added, “It does not seem that Beijing has decided.”')
+    ['it does not seem that beijing has decided']
+    >>> _quotations("It appears that Beijing has not yet made a final decision.")
+    []
+    """
+    return [" ".join(t.lower() for t in tokens(m.group(1))) for m in _QUOTED.finditer(sentence)]
+
+
 def _is_qualifier(token: str) -> bool:
     if token in NOT_QUALIFIERS or token in STOPWORDS:
         return False
     return token in QUALIFIERS or (len(token) > 5 and token.endswith(QUALIFIER_SUFFIXES))
+
+
+#: words that move a sentence along without saying anything: "the sources said" -> "yet"
+_DISCOURSE = frozenset({"yet", "still", "also", "already", "even", "just", "now", "then",
+                        "however", "though", "meanwhile", "moreover", "furthermore"})
 
 
 def replaced_phrases(original: str, copy: str, max_words: int = 4) -> list[tuple[str, str]]:
@@ -415,8 +440,8 @@ def replaced_phrases(original: str, copy: str, max_words: int = 4) -> list[tuple
         after = i2 < len(a) and j2 < len(b) and a[i2] == b[j2]
         if not (before and after):
             continue
-        left = [t for t in a[i1:i2] if t not in STOPWORDS]
-        right = [t for t in b[j1:j2] if t not in STOPWORDS]
+        left = [t for t in a[i1:i2] if t not in STOPWORDS and t not in _DISCOURSE]
+        right = [t for t in b[j1:j2] if t not in STOPWORDS and t not in _DISCOURSE]
         names = any(t[:1].isupper() for t in raw_a[i1:i2] + raw_b[j1:j2])
         if left and right and not names and not _NUMBER.match(left[0]):
             pairs.append((" ".join(left), " ".join(right)))
