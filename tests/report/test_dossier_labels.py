@@ -29,3 +29,15 @@ def test_the_denying_column_names_who_denies() -> None:
     articles = {"p": {"outlet": "CBS News"}}
     claim = {"stances": [{"article_id": "p", "stance": "denies", "by": "Dmitry Peskov"}]}
     assert claim_outlets(claim, articles)["denying"] == [("p", "Dmitry Peskov, in CBS News")]
+
+
+def test_a_republished_article_is_drawn_at_its_contents_date() -> None:
+    from newstrace.report.dossier import render_dossier
+    from tests.fixtures.load import fixture_report
+
+    report = fixture_report()
+    html = render_dossier(report)
+    stated = [t for s in report["stories"] for e in s["events"] for t in e["timeline"]
+              if t.get("stated_date")]
+    assert stated and stated[0]["date"].startswith("2022-03")
+    assert f"stated {stated[0]['stated_date'][:10]}, which its content contradicts" in html

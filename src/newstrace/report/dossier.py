@@ -69,10 +69,15 @@ def clip(text: Any, n: int = 28) -> str:
 def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> Markup:
     """Articles (dots) and events (diamonds) of a story by date (x) and outlet (row)."""
     points: list[tuple[date, str, str, str, str]] = []  # day, row, kind, label, article id
+    # an article sits at its timeline date: its stated date, unless its content
+    # contradicts that (a republished story sits at the date its content gives)
+    placed = {t["article_id"]: t.get("date") for ev in story.get("events") or []
+              for t in ev.get("timeline") or []}
     for aid in story.get("article_ids") or []:
         art = articles.get(aid)
-        if art and _day(art.get("published")):
-            points.append((_day(art["published"]), art.get("outlet") or "unknown outlet",
+        day = _day(placed.get(aid) or (art or {}).get("published"))
+        if art and day:
+            points.append((day, art.get("outlet") or "unknown outlet",
                            "article", art.get("title") or aid, aid))
     for ev in story.get("events") or []:
         if _day(ev.get("date")):
