@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from newstrace.nlp.temporal import trusted_date
 from newstrace.provenance.anomalies import (
     anonymous_origins,
     date_conflicts,
@@ -43,14 +44,16 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     entities = claims_report.get("entities", [])
     by_id = {a.id: a for a in articles}
     copies = {e["copy"]: e["original"] for e in reuse}
-    citations = extract_citations(articles, claims, entities)
+    # once per article: every claim's origins and every citation are dated by it
+    dates = {a.id: trusted_date(a.text, a.published)[0] for a in articles}
+    citations = extract_citations(articles, claims, entities, dates)
     augmented = []
     for claim in claims:
         if claim.get("kind") == "denial":
             augmented.append({**claim, "origins": [], "first_reporter": None, "chains": [],
                               "independent_sources": 0})
             continue
-        augmented.append({**claim, **claim_provenance(claim, by_id, copies, citations)})
+        augmented.append({**claim, **claim_provenance(claim, by_id, copies, citations, dates)})
     anomalies = (date_conflicts(articles) + repost_channels(articles, reuse)
                  + text_artifacts(articles, entities, reuse) + anonymous_origins(augmented))
     return StageResult(report={"citations": citations, "claims": augmented,

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from newstrace.nlp.temporal import mentions, trusted_date
+from newstrace.nlp.temporal import mentions
 from newstrace.records import Article
 
 _FIRST = re.compile(r"\b(first reported|first to report|was first|broke the news|"
@@ -27,24 +27,22 @@ _LEADING = re.compile(r"^(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:outlet|publication
                       r"newspaper|broadcaster|network|think tank|daily)\s+", re.I)
 
 
-def _published(article: Article) -> date | None:
-    """The article's trusted date: stated, unless its content contradicts it."""
-    trusted = trusted_date(article.text, article.published)[0]
+def _day(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(trusted[:10]) if trusted else None
+        return date.fromisoformat(value[:10]) if value else None
     except ValueError:
         return None
 
 
 def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str, Any] | None,
-              sentence: str, claim_id: str | None, entity: str | None,
+              sentence: str, claim_id: str | None, entity: str | None, day: date | None,
               reference: date | None = None, own: str = "") -> dict[str, Any]:
     # a date without a year ("reported on February 24") takes it from the article's own
     # date or, for an undated article, from the latest dated article carrying the claim;
     # the date in the attribution's own sentence ("Der Spiegel reported on February 23
     # that..."), not the first one near it: that may be another report's ("CNN reported
     # on February 24" the sentence before) or the citing article's own
-    reference = _published(article) or reference
+    reference = day or reference
     found = mentions(own or sentence, reference)
     key = f"{article.id}:{cited}:{cue}:{(span or {}).get('start')}"
     return {"id": "cite-" + hashlib.sha1(key.encode()).hexdigest()[:12],
@@ -75,17 +73,19 @@ def clean_name(text: str) -> str:
 
 
 def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str, Any]],
-                      entities: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Citation records of every article, in article order."""
+                      entities: Sequence[Mapping[str, Any]],
+                      dates: Mapping[str, str | None]) -> list[dict[str, Any]]:
+    """Citation records of every article, in article order; ``dates``: each article's
+    trusted date (:func:`newstrace.nlp.temporal.trusted_date`)."""
     by_id = {a.id: a for a in articles}
+    day_of = {a.id: _day(dates.get(a.id)) for a in articles}
     entity_by_id = {e["id"]: e for e in entities}
     media_names = {v["text"].lower(): e for e in entities if e.get("subtype") == "media"
                    for v in e["variants"]}
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str, int]] = set()
     for claim in claims:
-        dated = [d for i in claim.get("article_ids", []) if i in by_id
-                 and (d := _published(by_id[i])) is not None]
+        dated = [d for i in claim.get("article_ids", []) if (d := day_of.get(i)) is not None]
         reference = max(dated, default=None)
         for a in claim.get("attributions", []):
             article = by_id.get(a.get("article_id") or "")
@@ -120,20 +120,21 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
                 continue
             seen.add(key)
             out.append(_citation(article, cited, kind, a["cue"]["text"], a["source"], sentence,
-                                 claim["id"], entity["id"] if entity else None, reference,
-                                 own))
+                                 claim["id"], entity["id"] if entity else None,
+                                 day_of[article.id], reference, own))
     for article in articles:
         credit = _CREDIT.search(article.text[:300])
         if credit and credit.group(1) != article.outlet:
             span = {"text": credit.group(0).strip(), "start": credit.start(), "end": credit.end()}
             entity = media_names.get(credit.group(1).lower())
             out.append(_citation(article, credit.group(1), "media", "credit line", span,
-                                 credit.group(0), None, entity["id"] if entity else None))
+                                 credit.group(0), None, entity["id"] if entity else None,
+                                 day_of[article.id]))
         for piece in article.boilerplate:
             footer = _FOOTER.search(piece.text)
             if footer and piece.reason == "syndication-footer":
                 name = footer.group(1).strip()
                 if name != article.outlet:
                     out.append(_citation(article, name, "media", "appeared first on", None,
-                                         piece.text, None, None))
+                                         piece.text, None, None, day_of[article.id]))
     return out

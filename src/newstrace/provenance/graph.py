@@ -19,7 +19,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
 
 
@@ -28,14 +27,16 @@ def _outlet_key(name: str | None) -> str:
 
 
 def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
-                     copies: Mapping[str, str], citations: Sequence[Mapping[str, Any]]
-                     ) -> dict[str, Any]:
-    """Origins, chains, first reporter and independent-source count of one claim."""
+                     copies: Mapping[str, str], citations: Sequence[Mapping[str, Any]],
+                     dates: Mapping[str, str | None]) -> dict[str, Any]:
+    """Origins, chains, first reporter and independent-source count of one claim;
+    ``dates``: each article's trusted date (stated, unless its content contradicts it:
+    a republished story is dated where its content places it)."""
     # the articles whose own statements make the claim; a denial elsewhere in the
     # same article (recorded as a "denies" stance) does not stop it carrying the claim
     carriers = [a for a in claim.get("article_ids", []) if a in articles]
     by_outlet: dict[str, list[Article]] = {}
-    for article in sorted(articles.values(), key=lambda x: _date_of(x) or "9999"):
+    for article in sorted(articles.values(), key=lambda x: dates.get(x.id) or "9999"):
         if article.outlet:
             by_outlet.setdefault(_outlet_key(article.outlet), []).append(article)
     claim_cites = [c for c in citations if c["claim_id"] == claim.get("id")]
@@ -76,7 +77,7 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
         anonymous = bool(own) and all(a.get("source_type") in ("anonymous", "unstated")
                                       for a in own if a.get("source_type") != "media")
         _add_origin(origins, {"kind": "article", "id": article_id, "name": article.title,
-                              "outlet": article.outlet, "date": _date_of(article),
+                              "outlet": article.outlet, "date": dates.get(article.id),
                               "anonymous": anonymous})
         chains[path[0]["node"] if path else article_id] = [*path, step]
 
@@ -103,12 +104,6 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
     return {"origins": list(origins.values()), "first_reporter": first,
             "chains": [{"article_id": k, "path": v} for k, v in chains.items()],
             "independent_sources": independent}
-
-
-def _date_of(article: Article) -> str | None:
-    """An article's date for provenance: its stated date, unless its content contradicts
-    that (a republished story: the date its content places it at)."""
-    return trusted_date(article.text, article.published)[0]
 
 
 def _add_origin(origins: dict[str, dict[str, Any]], origin: dict[str, Any]) -> None:
