@@ -127,7 +127,6 @@ def is_denial(attribution: Attribution) -> bool:
             or bool(attribution.sentence and _SAYS_NO.search(attribution.sentence.text)))
 
 
-MIN_CLAIM_WORDS = 3
 #: a claim states a proposition: at least this many words, with a predicate (a verb or an
 #: auxiliary); "that", "to comment", "the allegations", "Ukrainian infrastructure and
 #: civilian areas" are attributed fragments, not claims
@@ -198,16 +197,11 @@ def group_claims(attributions: list[Attribution],
     statement (an original's and its copy's, aligned by the reuse stage): the later of
     the two joins the claim of the earlier.
     """
-    # what can be claimed or denied: a proposition, or a denial (whose sentence says what
-    # it denies: Peskov said, “No.”)
-    attributions = [a for a in attributions if is_proposition(a) or is_denial(a)]
+    attributions, denial_flags = _claimable(attributions)
     if not attributions:
         return []
-    denial_flags = [is_denial(a) for a in attributions]
-    said, denial_rows = _embedded_rows(attributions, denial_flags)
-    contents = np.zeros((len(attributions), embeddings.DIM), dtype=np.float32)
-    if said:
-        contents[said] = embeddings.encode([attributions[i].content.text for i in said])
+    contents = embeddings.encode([a.content.text for a in attributions])
+    denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
     sentences = np.zeros_like(contents)
     if denial_rows:
         sentences[denial_rows] = embeddings.encode(
@@ -232,28 +226,9 @@ def group_claims(attributions: list[Attribution],
         twin = earlier_twin.get(i)
         if twin is not None and claim_of[twin] >= 0:  # a copy's rewording of a statement
             c = claim_of[twin]
-            claims[c].attributions.append(attribution)
-            claims[c].vectors.append(vector)
-            centre_sums[c] = centre_sums[c] + vector
-            claim_of[i] = c
-            continue
-        scores: dict[int, float] = {}
-        for j, sim in zip(*neighbours[i], strict=True):
-            c = claim_of[j]
-            if c < 0:
-                continue
-            if c not in scores:
-                total = centre_sums[c]
-                norm = float(np.sqrt(total.dot(total)))  # np.linalg.norm, without its checks
-                centre_sim = float(total @ vector) / norm if norm else 0.0
-                scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
-            # a member for meaning backed by the same predicate ("consider", "send")
-            if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
-                scores[c] = max(scores[c], float(sim))
-        close = sorted(c for c, score in scores.items() if score > 0)
-        if close:  # the first claim on a tie, on every machine
-            c = close[first_best([scores[c] for c in close])]
         else:
+            c = _closest_claim(i, vector, neighbours[i], claim_of, centre_sums, verbs_of)
+        if c < 0:
             claims.append(Claim(_claim_id(attribution)))
             centre_sums.append(np.zeros_like(vector))
             c = len(claims) - 1
@@ -285,15 +260,37 @@ def group_claims(attributions: list[Attribution],
     return claims + [d for d, _ in denials]
 
 
-def _embedded_rows(attributions: list[Attribution], denial_flags: list[bool]
-                   ) -> tuple[list[int], list[int]]:
-    """Which attributions' contents, and which denials' sentences, grouping embeds."""
-    # "it", "the plan": too short to state a proposition; such a content is not embedded
-    # (its zero vector is close to nothing) and stays a claim of its own
-    said = [i for i, a in enumerate(attributions)
-            if denial_flags[i] or len(a.content.text.split()) >= MIN_CLAIM_WORDS]
-    # whole sentences matter only to find what a denial denies: embed just those
-    return said, [i for i, flag in enumerate(denial_flags) if flag]
+def _closest_claim(i: int, vector: np.ndarray, neighbours: tuple[np.ndarray, np.ndarray],
+                   claim_of: list[int], centre_sums: list[np.ndarray],
+                   verbs_of: list[set[str]]) -> int:
+    """The claim content ``i`` joins among its earlier neighbours' claims (-1: none):
+    the one whose centre is closest (at least ``SAME_CLAIM``), or that of a close
+    neighbour sharing a content verb (at least ``SAME_CLAIM_WITH_VERB``)."""
+    scores: dict[int, float] = {}
+    for j, sim in zip(*neighbours, strict=True):
+        c = claim_of[j]
+        if c < 0:
+            continue
+        if c not in scores:
+            total = centre_sums[c]
+            norm = float(np.sqrt(total.dot(total)))  # np.linalg.norm, without its checks
+            centre_sim = float(total @ vector) / norm if norm else 0.0
+            scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
+        # a member for meaning backed by the same predicate ("consider", "send")
+        if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
+            scores[c] = max(scores[c], float(sim))
+    close = sorted(c for c, score in scores.items() if score > 0)
+    # the first claim on a tie, on every machine
+    return close[first_best([scores[c] for c in close])] if close else -1
+
+
+def _claimable(attributions: list[Attribution]) -> tuple[list[Attribution], list[bool]]:
+    """What can be claimed or denied, and which of it are denials: propositions, and
+    denials whatever their length (the sentence says what they deny: Peskov said, “No.”)."""
+    flags = [is_denial(a) for a in attributions]
+    kept = [(a, flag) for a, flag in zip(attributions, flags, strict=True)
+            if flag or is_proposition(a)]
+    return [a for a, _ in kept], [flag for _, flag in kept]
 
 
 def _sentence(attribution: Attribution) -> Span:
@@ -302,12 +299,12 @@ def _sentence(attribution: Attribution) -> Span:
 
 
 def texts_to_embed(attributions: list[Attribution]) -> list[str]:
-    """The texts :func:`group_claims` embeds for ``attributions`` (contents of three words
-    or more, denials' sentences): a helper that found the attributions can embed them
-    as part of its share of a job (:func:`newstrace.nlp.embeddings.remember`)."""
-    said, denial_rows = _embedded_rows(attributions, [is_denial(a) for a in attributions])
-    return ([attributions[i].content.text for i in said]
-            + [_sentence(attributions[i]).text for i in denial_rows])
+    """The texts :func:`group_claims` embeds for ``attributions`` (the contents of what
+    can be claimed or denied, denials' sentences): a helper that found the attributions
+    can embed them as part of its share of a job (:func:`newstrace.nlp.embeddings.remember`)."""
+    kept, denial_flags = _claimable(attributions)
+    return ([a.content.text for a in kept]
+            + [_sentence(a).text for a, flag in zip(kept, denial_flags, strict=True) if flag])
 
 
 #: a denial answers a claim of its own time: dated articles this many days apart or
