@@ -166,7 +166,6 @@ def ingest(
         batch: list[RawDocument | InputError] = []
         in_flight: _Batch | None = None
         for item in iter_inputs(inputs, **reader_options):
-            item.source = safe_text(item.source)  # storable, whatever reader made it
             batch.append(item)
             if len(batch) >= batch_size:
                 started = start(batch)
@@ -182,6 +181,8 @@ def ingest(
         if pool:
             pool.shutdown(cancel_futures=True)
         for error in summary.errors:
+            # the readers made every source storable; a reason may quote a cleaner's or
+            # the driver's message: the last guard before the store
             error.source, error.reason = safe_text(error.source), safe_text(error.reason)
         store.record_errors(summary.errors)
     return summary

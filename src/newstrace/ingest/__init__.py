@@ -31,6 +31,7 @@ from newstrace.ingest.files import (
     ReadError,
     Skipped,
     decode_text,
+    describe_failure,
     gunzip,
     path_text,
     read_limited,
@@ -43,7 +44,7 @@ from newstrace.ingest.jsonrecords import NotJSON, parse_json
 from newstrace.ingest.warc import parse_warc
 from newstrace.records import InputError, RawDocument
 
-__all__ = ["DEFAULT_MAX_BYTES", "iter_inputs"]
+__all__ = ["DEFAULT_MAX_BYTES", "describe_failure", "iter_inputs"]
 
 DEFAULT_MAX_BYTES = 20_000_000
 #: gzip inside gzip deeper than this is refused (real data: one level, two at most)
@@ -51,17 +52,6 @@ MAX_GZIP_DEPTH = 4
 Item = RawDocument | InputError
 
 log = logging.getLogger(__name__)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """A short reason for an unexpected exception: its type and the first line of its text."""
-    if isinstance(exc, RecursionError):
-        return "nested too deeply to read"
-    text = safe_text(str(exc)).strip()
-    first = text.splitlines()[0] if text else ""
-    if len(first) > 160:
-        first = first[:157] + "..."
-    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
 
 
 def _scrubbed(item: Item) -> Item:

@@ -48,6 +48,21 @@ def _escape_surrogate(match: re.Match[str]) -> str:
     return "\ufffd"
 
 
+def describe_failure(exc: BaseException) -> str:
+    """A short reason for an unexpected exception: its type and the first line of its text.
+
+    >>> describe_failure(ValueError("bad value\\nmore lines"))
+    'ValueError: bad value'
+    """
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    text = safe_text(str(exc)).strip()
+    first = text.splitlines()[0] if text else ""
+    if len(first) > 160:
+        first = first[:157] + "..."
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
 def scrub_text(text: str) -> tuple[str, int]:
     """Article text with lone surrogates (a JSON ``\\ud800`` escape) replaced by U+FFFD,
     and how many there were: such text cannot be encoded, cleaned or stored.

@@ -18,17 +18,13 @@ from warcio.exceptions import ArchiveLoadFailed
 from warcio.statusandheaders import StatusAndHeadersParser
 
 from newstrace.ingest.detect import sniff
+from newstrace.ingest.files import describe_failure
 from newstrace.records import InputError, RawDocument
 
 ARTICLE_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 #: the HTTP headers of each record are parsed here, one record at a time, so that a
 #: bad one (warcio itself fails on a response without ``WARC-Target-URI``) is skipped
 _HTTP = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1"], verify=False)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    return f"{type(exc).__name__}: {text[:160]}" if text else type(exc).__name__
 
 
 def parse_warc(source: str, stream: IO[bytes], *, total_size: int | None, max_bytes: int
@@ -48,8 +44,8 @@ def parse_warc(source: str, stream: IO[bytes], *, total_size: int | None, max_by
                     doc = _record_document(source, record, max_bytes)
                 except Exception as exc:  # this record only: the next ones are still read
                     record_id = _record_id(record) or f"{records + 1}"
-                    doc = InputError(f"{source}#record-{record_id}",
-                                     f"unreadable WARC record {records + 1}: {_short(exc)}")
+                    doc = InputError(f"{source}#record-{record_id}", f"unreadable WARC "
+                                     f"record {records + 1}: {describe_failure(exc)}")
             iterator.read_to_end(record)
             # no length (its header was cut), or its block ended before that length
             truncated = record.length is None or getattr(record.raw_stream, "limit", 0) > 0

@@ -78,7 +78,7 @@ def _originals(members: list[Article], copies: set[str]) -> list[Article]:
 
 def _event_item(event_id: str, date: str | None, members: list[Article],
                 clusterer: StoryClusterer, vectors: dict[str, Any],
-                copies: set[str] = frozenset()) -> dict[str, Any]:  # type: ignore[assignment]
+                copies: set[str]) -> dict[str, Any]:
     features = clusterer.features
     speakers = _originals(members, copies)
     timeline = sorted((_timeline_entry(a, features) for a in members),
