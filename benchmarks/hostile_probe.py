@@ -37,7 +37,7 @@ from newstrace.ingest.files import path_text  # noqa: E402
 from newstrace.pipeline import clean_one  # noqa: E402
 from newstrace.records import RawDocument  # noqa: E402
 from newstrace.store import Store  # noqa: E402
-from tests.hostile.generator import FAMILIES, build, good_text  # noqa: E402
+from tests.hostile.generator import FAMILIES, build, good_sentence  # noqa: E402
 
 #: runs a command and prints its peak memory (the largest resident set of its process
 #: tree, in KB) on stderr's last line: each command measured on its own
@@ -109,17 +109,12 @@ def main() -> None:
         base_code, base_seconds, base_peak, _ = run_ingest(good_only,
                                                            str(Path(folder) / "good.db"))
         with Store.open(db) as store:
-            texts = "\n".join(a.text for a in store.get_many(summary.get("article_ids") or [])
-                              ) if "article_ids" in summary else ""
-            if not texts:
-                texts = "\n".join(a.text for a in store.list_articles(limit=10**6))
-        good_stored = sum(1 for n in range(len(tree.good))
-                          if good_text(n).split("\n\n", 1)[1].split(".")[0] in texts)
+            stored = store.list_articles(limit=10**6)
+        texts = "\n".join(a.text for a in stored)
+        good_stored = sum(1 for text in tree.good.values() if good_sentence(text) in texts)
         errors = summary.get("errors") or []
         seen = {e["source"].split("#", 1)[0] for e in errors}
-        with Store.open(db) as store:
-            seen |= {path_text(a.source.split("#", 1)[0])
-                     for a in store.list_articles(limit=10**6)}
+        seen |= {path_text(a.source.split("#", 1)[0]) for a in stored}
         silent = [p for p in tree.hostile if path_text(p) not in seen]
         each = time_each(tree.hostile, args.hang)
     crashes = [e for e in each if e[2].startswith("CRASH")]

@@ -13,11 +13,12 @@ tree sends no traffic off this machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,11 @@ def good_text(n: int) -> str:
     return (f"Council approves bridge number {n}\n\nThe city council approved river bridge "
             f"number {n} on Tuesday, officials said. Construction of bridge {n} is expected "
             f"to start next spring and to last two years, according to the mayor's office.\n")
+
+
+def good_sentence(text: str) -> str:
+    """The words of a :func:`good_text` that only it holds: found in a store, it was kept."""
+    return text.split("\n\n", 1)[1].split(".")[0]
 
 
 def _article_json(rng: random.Random) -> dict[str, object]:
@@ -158,7 +164,7 @@ def xml_bombs(rng: random.Random, i: int) -> tuple[str, bytes]:
     else:
         body = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                 '<rss version="2.0"><channel><item><title>&x;</title><description>Read the'
-                f" minister's statement on the talks.</description><link>{LOCAL_URL}</link>"
+                f" minister's statement on talks {i}.</description><link>{LOCAL_URL}</link>"
                 "</item></channel></rss>")
     return f"bomb{i}.xml", body.encode()
 
@@ -235,7 +241,7 @@ def build(root: Path, size: int = 3, seed: int = 20) -> Tree:
     tree.good[traps / "good.txt"] = good_text(count)
     for link, target in (("loop1", "."), ("loop2", "."), ("up", ".."), ("passwd", "/etc/passwd"),
                          ("gone", "nowhere.txt")):
-        with _suppressed():
+        with contextlib.suppress(OSError):  # no symlinks on this file system: no trap
             os.symlink(target, traps / link)
         if link in ("passwd", "gone"):
             tree.hostile.append(traps / link)
@@ -243,20 +249,6 @@ def build(root: Path, size: int = 3, seed: int = 20) -> Tree:
         (traps / name).write_bytes(content)
         tree.hostile.append(traps / name)
     return tree
-
-
-class _suppressed:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> bool:
-        return kind is not None and issubclass(kind, OSError)  # no symlinks here: fine
-
-
-def iter_files(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not path.is_symlink():
-            yield path
 
 
 def main() -> None:
