@@ -114,56 +114,12 @@ def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> 
     return Markup("".join(out))
 
 
-def fallback_graph(report: dict[str, Any]) -> dict[str, Any]:
-    """A provenance graph from reuse, citations and claims (when provenance has none)."""
-    nodes: dict[str, dict[str, Any]] = {}
-    edges: dict[tuple[str, str, str], dict[str, Any]] = {}
-
-    def edge(source: str, target: str, kind: str, **attrs: Any) -> None:
-        edges.setdefault((source, target, kind),
-                         {"source": source, "target": target, "kind": kind, **attrs})
-
-    arts = {a["id"]: a for a in report.get("articles") or []}
-    for a in arts.values():
-        nodes[a["id"]] = {"id": a["id"], "kind": "article", "label": a.get("title") or a["id"]}
-        if a.get("outlet"):
-            outlet = f"outlet:{a['outlet']}"
-            nodes.setdefault(outlet, {"id": outlet, "kind": "outlet", "label": a["outlet"]})
-            edge(outlet, a["id"], "published")
-    for r in report.get("reuse") or []:
-        if r.get("original") in arts and r.get("copy") in arts:
-            edge(r["original"], r["copy"], "copy")
-    for c in report.get("citations") or []:
-        if c.get("article_id") in arts and c.get("cited"):
-            media = c.get("cited_kind") == "media"
-            target = f"{'outlet' if media else 'doc'}:{c['cited']}"
-            nodes.setdefault(target, {"id": target, "kind": "outlet" if media else "document",
-                                      "label": c["cited"]})
-            edge(c["article_id"], target, "cites")
-    for cl in report.get("claims") or []:
-        nodes[cl["id"]] = {"id": cl["id"], "kind": "claim", "label": cl.get("text") or cl["id"]}
-    for cl in report.get("claims") or []:
-        for o in cl.get("origins") or []:
-            oid = o.get("id") if isinstance(o, dict) else o
-            if oid in nodes:
-                nodes[oid]["origin"] = True
-                edge(oid, cl["id"], "origin", origin_path=True)
-        for st in cl.get("stances") or []:
-            if st.get("stance") == "denies" and st.get("article_id") in arts:
-                edge(st["article_id"], cl["id"], "denies")
-    return {"nodes": list(nodes.values()), "edges": list(edges.values())}
-
-
 def provenance_graph(report: dict[str, Any]) -> dict[str, Any]:
-    try:
-        from newstrace.provenance import graph_to_json
-    except ImportError:
-        return fallback_graph(report)
-    try:
-        graph = graph_to_json(report)
-    except Exception:  # a stage bug must not sink the page
-        return fallback_graph(report)
-    return graph if graph and graph.get("nodes") else fallback_graph(report)
+    """The provenance graph of ``report`` (or of a selection of it), from the one graph
+    builder, :func:`newstrace.provenance.graph_to_json`."""
+    from newstrace.provenance import graph_to_json
+
+    return graph_to_json(report)
 
 
 #: how each edge kind is drawn: (colour, dash pattern or "", width); keyed by EDGE_KINDS

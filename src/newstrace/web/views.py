@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from newstrace.api.data import Data
-from newstrace.report.dossier import SECTIONS, context, fallback_graph, graph_svg
+from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_graph
 from newstrace.report.dossier import _env as _dossier_env
 from newstrace.store.search import outlets, search_articles
 
@@ -114,10 +114,9 @@ def mount_web(app: FastAPI) -> None:
             "entities": [],
         }
         arts = [idx[i] for i in ids if i in idx]
-        graph = fallback_graph(_report(data, items, arts))
         report = _report(data, items, arts)
         return render("story.html", request, report, story=found[0],
-                      story_graph=graph_svg(graph))
+                      story_graph=graph_svg(provenance_graph(report)))
 
     def section_page(key: str) -> Any:
         def page(request: Request) -> Response:
