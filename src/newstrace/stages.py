@@ -3,13 +3,26 @@
 An analysis stage is a plain function::
 
     def analyze(articles: Sequence[Article], *, state: dict | None,
-                upstream: Mapping[str, StageResult]) -> StageResult
+                upstream: Mapping[str, StageResult],
+                context: StageContext | None = None) -> StageResult
 
-``articles`` are the cleaned articles being analysed, in ingest order.
-``state`` is whatever the stage returned as ``StageResult.state`` the last time
-it ran on this store (None the first time), so a stage can work incrementally
-(a persisted LSH index, open events). ``upstream`` holds the results of the
-stages that ran before it, by stage name. ``StageResult.report`` maps report keys
+``articles`` are the cleaned articles of one scope (a connected part of the
+corpus, :mod:`newstrace.scopes`), in ingest order: the stage computes its answer
+for them as a whole. ``state`` is whatever the stage returned as
+``StageResult.state`` the last time it ran on this store (None the first time;
+None returned means "unchanged"). ``upstream`` holds the results of the stages
+that ran before it over the same scope, by stage name. ``context`` (given to a
+stage whose function takes it; None when a stage is called on its own) carries
+what the store knows of the scope: the items stored for it before and those the
+linking pass just found (``previous``), and the per-article products kept in the
+store (``products``), computed once per article.
+
+A *linking* stage (reuse, stories) also has a ``link`` function, run first over
+the new articles alone, that adds them to its store-wide structure (an LSH index,
+the events) and returns ``records["links"]``: pairs of article ids it ties
+together. Those links decide the scopes. A stage may have a ``prepare``
+function, run once over all the articles of a run before any scope, that
+computes and keeps their per-article products in one batch. ``StageResult.report`` maps report keys
 (``reuse``, ``stories``, ``entities``, ``claims``, ``citations``, ``anomalies``)
 to lists of JSON-ready items; items for ``anomalies`` from several stages are
 concatenated. Each stage package ships ``schema.json``, the JSON Schema of its
@@ -18,6 +31,7 @@ report items, which :mod:`newstrace.report.schema` assembles.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -35,6 +49,55 @@ class StageResult:
     records: dict[str, Any] = field(default_factory=dict)
 
 
+class ProductCache(Protocol):
+    """Per-article products (JSON-ready values) by kind and article id; a kind names
+    its version ("claims.extract/1-…"), so that a changed step never reads old ones."""
+
+    def load(self, kind: str, article_ids: Sequence[str]) -> dict[str, Any]:
+        """The products of ``kind`` held for ``article_ids``: article id -> value (ids
+        without a product are left out)."""
+        ...
+
+    def save(self, kind: str, values: Mapping[str, Any]) -> None:
+        """Keep ``values`` (article id -> JSON-ready value) as products of ``kind``,
+        replacing those held for the same ids."""
+        ...
+
+
+class MemoryProducts:
+    """A :class:`ProductCache` in a dict, for a run without a store, tests and library use.
+
+    Values are kept as JSON text: what is saved must be JSON-ready (as a store's would
+    be), and what is loaded is a fresh copy that nothing else holds.
+
+    >>> products = MemoryProducts()
+    >>> products.save("demo/1", {"a": {"n": [1, 2]}})
+    >>> products.load("demo/1", ["a", "b"]), products.load("demo/2", ["a"])
+    ({'a': {'n': [1, 2]}}, {})
+    """
+
+    def __init__(self) -> None:
+        #: kind -> article id -> the value as JSON text
+        self.values: dict[str, dict[str, str]] = {}
+
+    def load(self, kind: str, article_ids: Sequence[str]) -> dict[str, Any]:
+        held = self.values.get(kind, {})
+        return {i: json.loads(held[i]) for i in article_ids if i in held}
+
+    def save(self, kind: str, values: Mapping[str, Any]) -> None:
+        self.values.setdefault(kind, {}).update(
+            (i, json.dumps(value, ensure_ascii=False)) for i, value in values.items())
+
+
+@dataclass(slots=True)
+class StageContext:
+    """What the store knows of the scope a stage is computing (see the module)."""
+
+    #: items by report key: stored for this scope's articles, or found by linking now
+    previous: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
+    products: ProductCache | None = None
+
+
 class AnalyzeFn(Protocol):
     def __call__(
         self,
@@ -45,11 +108,26 @@ class AnalyzeFn(Protocol):
     ) -> StageResult: ...
 
 
+class LinkFn(Protocol):
+    def __call__(self, articles: Sequence[Article], *, state: dict[str, Any] | None
+                 ) -> StageResult: ...
+
+
+class PrepareFn(Protocol):
+    def __call__(self, articles: Sequence[Article], products: ProductCache) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Stage:
-    """A named analysis step; ``requires`` names stages that must run first."""
+    """A named analysis step; ``requires`` names stages that must run first.
+
+    ``load`` gives the stage's ``analyze``; ``link`` (linking stages) and
+    ``prepare`` (stages with per-article products) are optional loaders too.
+    """
 
     name: str
     load: Callable[[], AnalyzeFn]
     requires: tuple[str, ...] = ()
     description: str = ""
+    link: Callable[[], LinkFn] | None = None
+    prepare: Callable[[], PrepareFn] | None = None
