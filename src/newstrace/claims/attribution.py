@@ -18,7 +18,9 @@ Rules over the dependency parse, after PARC/PolNeAR's definitions:
 from __future__ import annotations
 
 import bisect
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,8 +172,34 @@ class Span:
     start: int
     end: int
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, within: str | None = None) -> dict[str, Any]:
+        """The span as JSON (the report's form). ``within``: the text the span was found
+        in; its ``text`` is then left out where it is the slice ``within[start:end]``
+        (a product kept per article needs no second copy of the article's words), and
+        :meth:`from_dict` given the same text restores it.
+
+        >>> Span("said", 4, 8).to_dict()
+        {'text': 'said', 'start': 4, 'end': 8}
+        >>> Span("said", 4, 8).to_dict("She said so.")
+        {'start': 4, 'end': 8}
+        """
+        if within is not None and within[self.start : self.end] == self.text:
+            return {"start": self.start, "end": self.end}
         return {"text": self.text, "start": self.start, "end": self.end}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], within: str | None = None) -> Span:
+        """The span :meth:`to_dict` gave ``data`` for (with the same ``within``).
+
+        >>> Span.from_dict({"start": 4, "end": 8}, "She said so.")
+        Span(text='said', start=4, end=8)
+        """
+        start, end = data["start"], data["end"]
+        if "text" in data:
+            return cls(data["text"], start, end)
+        if within is None:
+            raise ValueError("a span without its text needs the text it was found in")
+        return cls(within[start:end], start, end)
 
 
 @dataclass(slots=True)
@@ -204,6 +232,82 @@ class Attribution:
             **({"content_parts": [p.to_dict() for p in self.extra["content_parts"]]}
                if self.extra.get("content_parts") else {}),
         }
+
+    def to_product(self, within: str | None = None) -> dict[str, Any]:
+        """Every field as JSON, for :meth:`from_product` to rebuild the same attribution
+        (:meth:`to_dict`, the report's form, leaves out the sentence and the content's
+        verbs, which claim grouping reads). ``within``: the article's text; the product
+        is then compact: span texts that are slices of it and fields at their defaults
+        are left out, and :meth:`from_product` given the same text restores them.
+
+        >>> text = "Wang said China sends no arms."
+        >>> said = Attribution(Span("Wang", 0, 4), Span("said", 5, 9),
+        ...                    Span("China sends no arms", 10, 29), "indirect", "named",
+        ...                    extra={"verbs": ["send"]})
+        >>> said.to_product(text)
+        {'source': {'start': 0, 'end': 4}, 'cue': {'start': 5, 'end': 9}, \
+'content': {'start': 10, 'end': 29}, 'quote': 'indirect', 'source_type': 'named', \
+'extra': {'verbs': ['send']}}
+        >>> Attribution.from_product(said.to_product(text), text) == said
+        True
+        """
+        extra = {key: ([p.to_dict(within) for p in value] if key in _SPAN_LISTS
+                       else copy.deepcopy(value))  # a product shares nothing with us
+                 for key, value in self.extra.items()}
+        data: dict[str, Any] = {
+            "source": self.source.to_dict(within) if self.source else None,
+            "cue": self.cue.to_dict(within),
+            "content": self.content.to_dict(within),
+            "quote": self.quote,
+            "source_type": self.source_type,
+            "source_role": self.source_role,
+            "via": self.via,
+            "denial": self.denial,
+            "article_id": self.article_id,
+            "source_entity": self.source_entity,
+            "sentence": self.sentence.to_dict(within) if self.sentence else None,
+            "extra": extra,
+        }
+        if within is None:
+            return data
+        return {key: value for key, value in data.items() if not _is_default(key, value)}
+
+    @classmethod
+    def from_product(cls, data: Mapping[str, Any], within: str | None = None
+                     ) -> Attribution:
+        """The attribution :meth:`to_product` gave ``data`` for (with the same
+        ``within``); fields it left out take their defaults."""
+
+        def span(key: str) -> Span | None:
+            value = data.get(key)
+            return None if value is None else Span.from_dict(value, within)
+
+        extra = {key: ([Span.from_dict(p, within) for p in value] if key in _SPAN_LISTS
+                       else copy.deepcopy(value))
+                 for key, value in (data.get("extra") or {}).items()}
+        cue, content = span("cue"), span("content")
+        if cue is None or content is None:
+            raise ValueError("an attribution needs its cue and its content")
+        return cls(span("source"), cue, content, data["quote"],
+                   data["source_type"], data.get("source_role"), data.get("via"),
+                   bool(data.get("denial", False)), data.get("article_id"),
+                   data.get("source_entity"), span("sentence"), extra)
+
+
+#: the ``extra`` entries that hold spans (the pieces of a content split by a cue or a
+#: paragraph break): a product writes them as span dicts
+_SPAN_LISTS = frozenset({"content_parts"})
+#: the fields a compact product leaves out at these values (and ``extra`` when empty)
+_DEFAULTS: dict[str, Any] = {"source": None, "source_role": None, "via": None,
+                             "denial": False, "article_id": None, "source_entity": None,
+                             "sentence": None}
+
+
+def _is_default(key: str, value: Any) -> bool:
+    if key == "extra":
+        return value == {}
+    # `is`, not ==: 0 == False, and a span starting at 0 is no default
+    return key in _DEFAULTS and value is _DEFAULTS[key]
 
 
 def _span(tokens: list[Any], offset: int, text: str) -> Span | None:

@@ -11,6 +11,7 @@ and weapon codes ("ZT-180", "TB2") by their shape; think tanks by their name.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,39 @@ class Mention:
     type: str
     subtype: str | None = None
     article_id: str | None = None
+
+    def to_dict(self, within: str | None = None) -> dict[str, Any]:
+        """Every field as JSON, for :meth:`from_dict` to rebuild the same mention.
+        ``within``: the article's text; the dict is then compact: the text is left out
+        where it is the slice ``within[start:end]``, and a subtype or article id that is
+        None too (a product kept per article needs no second copy of its words).
+
+        >>> text = "Der Spiegel said the ZT-180 drone flew."
+        >>> drone = Mention("ZT-180", 21, 27, "product", "weapon")
+        >>> drone.to_dict(text)
+        {'start': 21, 'end': 27, 'type': 'product', 'subtype': 'weapon'}
+        >>> Mention.from_dict(drone.to_dict(text), text) == drone
+        True
+        """
+        data = {"text": self.text, "start": self.start, "end": self.end, "type": self.type,
+                "subtype": self.subtype, "article_id": self.article_id}
+        if within is None:
+            return data
+        if within[self.start : self.end] == self.text:
+            del data["text"]
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], within: str | None = None) -> Mention:
+        """The mention :meth:`to_dict` gave ``data`` for (with the same ``within``)."""
+        start, end = data["start"], data["end"]
+        if "text" in data:
+            text = data["text"]
+        elif within is None:
+            raise ValueError("a mention without its text needs the text it was found in")
+        else:
+            text = within[start:end]
+        return cls(text, start, end, data["type"], data.get("subtype"), data.get("article_id"))
 
 
 def _rule_mentions(text: str) -> list[Mention]:
