@@ -100,7 +100,7 @@ def test_reopening_keeps_data_and_schema_is_migrated(store_url: str) -> None:
     with Store.open(store_url) as second:
         assert second.count() == 1
         tables = set(inspect(second.engine).get_table_names())
-        assert {"articles", "sources", "alembic_version", "analysis_items"} <= tables
+        assert {"articles", "sources", "alembic_version", "results", "article_scopes"} <= tables
 
 
 def test_bad_database_url_is_a_clear_error(tmp_path) -> None:

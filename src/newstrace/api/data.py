@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from newstrace.report.build import ANALYSIS_KEYS, build_report
+from newstrace.scopes import item_article_ids
 from newstrace.store import Store
 from newstrace.store.search import article_index
 
@@ -52,7 +53,7 @@ class Data:
 
     def _idsets(self, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
         return self._cached("ids:" + kind,
-                            lambda: [(i, _item_article_ids(i)) for i in self.items(kind)])
+                            lambda: [(i, item_article_ids(i)) for i in self.items(kind)])
 
     def items(self, kind: str) -> list[dict[str, Any]]:
         return self._cached("items:" + kind, lambda: self.store.items(kind))
@@ -124,11 +125,3 @@ class Data:
         arts = self.store.list_articles()
         items = {k: self.items(k) for k in ANALYSIS_KEYS}
         return build_report(arts, items, status=self.status(), errors=self.store.errors())
-
-
-def _item_article_ids(item: dict[str, Any]) -> list[str]:
-    ids = list(item.get("article_ids") or [])
-    for key in ("article_id", "original", "copy", "first_report"):
-        if isinstance(item.get(key), str):
-            ids.append(item[key])
-    return ids

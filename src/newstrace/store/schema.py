@@ -57,11 +57,30 @@ stage_state = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# The latest analysis results, item by item: report key ("stories", "claims"...) + item id.
-analysis_items = Table(
-    "analysis_items",
+# Analysis results, item by item, per scope (a connected part of the corpus, recomputed
+# whole): report key ("stories", "claims"...) + scope + item id.
+results = Table(
+    "results",
     metadata,
     Column("kind", String(32), primary_key=True),
+    Column("scope", String(64), primary_key=True, index=True),
     Column("item_id", String(128), primary_key=True),
+    Column("data", JSON, nullable=False),
+)
+
+# The scope of every analysed article.
+article_scopes = Table(
+    "article_scopes",
+    metadata,
+    Column("article_id", String(32), primary_key=True),
+    Column("scope", String(64), nullable=False, index=True),
+)
+
+# What a per-article step computed once for an article, by product kind ("kind/version").
+article_products = Table(
+    "article_products",
+    metadata,
+    Column("article_id", String(32), primary_key=True),
+    Column("kind", String(64), primary_key=True),
     Column("data", JSON, nullable=False),
 )

@@ -13,7 +13,7 @@ skips what is already stored.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,14 +33,17 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from newstrace.records import Article, Boilerplate, InputError
 from newstrace.store.schema import (
-    analysis_items,
+    article_products,
+    article_scopes,
     articles,
     ingest_errors,
+    results,
     sources,
     stage_state,
 )
@@ -409,39 +412,189 @@ class Store:
                 )
             )
 
-    def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, replace: bool = True
-                   ) -> None:
-        """Keep a stage's result items of one report key (each needs an ``id``)."""
+    # -- results, per scope ---------------------------------------------------------------------
+    def scopes_of(self, article_ids: Iterable[str]) -> dict[str, str]:
+        """The scope of each analysed article among ``article_ids`` (others are left out)."""
+        wanted = list(dict.fromkeys(article_ids))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                found.update(conn.execute(
+                    select(article_scopes.c.article_id, article_scopes.c.scope)
+                    .where(article_scopes.c.article_id.in_(wanted[start : start + 500])))
+                    .all())
+        return found
+
+    def scope_members(self, scopes: Iterable[str]) -> list[str]:
+        """The articles of ``scopes``, in ingest order."""
+        wanted = sorted(set(scopes))
+        ids: list[tuple[int, str]] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                ids.extend(conn.execute(
+                    select(articles.c.seq, article_scopes.c.article_id)
+                    .join(articles, articles.c.id == article_scopes.c.article_id)
+                    .where(article_scopes.c.scope.in_(wanted[start : start + 500])))
+                    .all())
+        return [article_id for _, article_id in sorted(ids)]
+
+    def in_ingest_order(self, article_ids: Iterable[str]) -> list[str]:
+        """The stored articles among ``article_ids``, in ingest order."""
+        wanted = list(dict.fromkeys(article_ids))
+        found: list[tuple[int, str]] = []
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                found.extend(conn.execute(select(articles.c.seq, articles.c.id).where(
+                    articles.c.id.in_(wanted[start : start + 500]))).all())
+        return [article_id for _, article_id in sorted(found)]
+
+    def scope_results(self, scopes: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """The stored items of ``scopes``, by kind (each kind in scope, item id order)."""
+        wanted = sorted(set(scopes))
+        out: dict[str, list[dict[str, Any]]] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(results.c.kind, results.c.data)
+                    .where(results.c.scope.in_(wanted[start : start + 500]))
+                    .order_by(results.c.kind, results.c.scope, results.c.item_id))
+                for kind, data in rows:
+                    out.setdefault(kind, []).append(data)
+        return out
+
+    def replace_scopes(self, old: Iterable[str],
+                       new: Sequence[tuple[str, Sequence[str], Mapping[str, Sequence[
+                           dict[str, Any]]]]]) -> None:
+        """In one transaction: forget the scopes ``old`` and store ``new``, a list of
+        ``(scope, article ids, items by kind)``. A reader sees the old answer or the
+        new one, never a mix; each item needs an ``id``."""
+        old = sorted(set(old))
         with self._write() as conn:
-            if replace:
-                conn.execute(delete(analysis_items).where(analysis_items.c.kind == kind))
+            for start in range(0, len(old), 500):
+                chunk = old[start : start + 500]
+                conn.execute(delete(results).where(results.c.scope.in_(chunk)))
+                conn.execute(delete(article_scopes).where(article_scopes.c.scope.in_(chunk)))
+            for scope, member_ids, items in new:
+                if member_ids:  # an article moves here from a scope not in ``old``
+                    ids = list(member_ids)
+                    for start in range(0, len(ids), 500):
+                        conn.execute(delete(article_scopes).where(
+                            article_scopes.c.article_id.in_(ids[start : start + 500])))
+                    conn.execute(article_scopes.insert(),
+                                 [{"article_id": a, "scope": scope} for a in ids])
+                rows = {}
+                for kind, kind_items in items.items():
+                    for index, item in enumerate(kind_items):
+                        item_id = str(item.get("id") or f"{kind}-{index}")
+                        rows[(kind, item_id)] = {"kind": kind, "scope": scope,
+                                                 "item_id": item_id, "data": item}
+                if rows:
+                    conn.execute(results.insert(), list(rows.values()))
+
+    def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, scope: str = ""
+                   ) -> None:
+        """Replace the items of one kind in one scope (the empty scope by default: results
+        that belong to no set of articles, such as a status)."""
+        with self._write() as conn:
+            conn.execute(delete(results).where(results.c.kind == kind,
+                                               results.c.scope == scope))
+            rows = {}
             for index, item in enumerate(items):
                 item_id = str(item.get("id") or f"{kind}-{index}")
-                conn.execute(
-                    self._insert(analysis_items)
-                    .values(kind=kind, item_id=item_id, data=item)
-                    .on_conflict_do_update(
-                        index_elements=[analysis_items.c.kind, analysis_items.c.item_id],
-                        set_={"data": item},
-                    )
-                )
+                rows[item_id] = {"kind": kind, "scope": scope, "item_id": item_id,
+                                 "data": item}
+            if rows:
+                conn.execute(results.insert(), list(rows.values()))
+
+    def iter_items(self, kind: str, *, batch: int = 1000) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(scope, item)`` of every stored item of ``kind``, read ``batch`` at a time
+        (an item named in several scopes comes once for each)."""
+        after: tuple[str, str] = ("", "")
+        first = True
+        while True:
+            stmt = (select(results.c.scope, results.c.item_id, results.c.data)
+                    .where(results.c.kind == kind)
+                    .order_by(results.c.scope, results.c.item_id).limit(batch))
+            if not first:
+                stmt = stmt.where(tuple_(results.c.scope, results.c.item_id) > tuple_(*after))
+            with self.engine.connect() as conn:
+                rows = conn.execute(stmt).all()
+            if not rows:
+                return
+            for scope, _, data in rows:
+                yield scope, data
+            after, first = (rows[-1][0], rows[-1][1]), False
 
     def items(self, kind: str) -> list[dict[str, Any]]:
-        stmt = (
-            select(analysis_items.c.data)
-            .where(analysis_items.c.kind == kind)
-            .order_by(analysis_items.c.item_id)
-        )
-        with self.engine.connect() as conn:
-            return [r[0] for r in conn.execute(stmt)]
+        """Every stored item of ``kind``, one per id: an item held by several scopes
+        (an entity named in two stories) comes merged (:func:`newstrace.scopes.merge`)."""
+        from newstrace.scopes import merge_items
+
+        return merge_items(kind, [item for _, item in self.iter_items(kind)])
 
     def item(self, kind: str, item_id: str) -> dict[str, Any] | None:
-        stmt = select(analysis_items.c.data).where(
-            analysis_items.c.kind == kind, analysis_items.c.item_id == item_id
-        )
+        from newstrace.scopes import merge_items
+
+        stmt = select(results.c.data).where(results.c.kind == kind,
+                                            results.c.item_id == item_id)
         with self.engine.connect() as conn:
-            row = conn.execute(stmt).first()
-        return row[0] if row else None
+            found = [row[0] for row in conn.execute(stmt.order_by(results.c.scope))]
+        return merge_items(kind, found)[0] if found else None
+
+    # -- per-article products -------------------------------------------------------------------
+    @property
+    def products(self) -> StoredProducts:
+        """The per-article products kept in this store (a stage's ``ProductCache``)."""
+        return StoredProducts(self)
+
+    def iter_articles(self, *, batch: int = 500) -> Iterator[Article]:
+        """Every stored article in ingest order, read ``batch`` at a time."""
+        after = 0
+        while True:
+            stmt = select(articles).where(articles.c.seq > after).order_by(
+                articles.c.seq).limit(batch)
+            with self.engine.connect() as conn:
+                rows = conn.execute(stmt).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_article(row)
+            after = rows[-1].seq
+
+
+class StoredProducts:
+    """Per-article products in the store: ``load`` and ``save`` by kind and article id.
+
+    >>> with Store.open(":memory:") as store:
+    ...     store.products.save("demo/1", {"a": {"n": 1}})
+    ...     store.products.load("demo/1", ["a", "b"])
+    {'a': {'n': 1}}
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def load(self, kind: str, article_ids: Sequence[str]) -> dict[str, Any]:
+        wanted = list(dict.fromkeys(article_ids))
+        found: dict[str, Any] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                found.update(conn.execute(
+                    select(article_products.c.article_id, article_products.c.data)
+                    .where(article_products.c.kind == kind,
+                           article_products.c.article_id.in_(wanted[start : start + 500])))
+                    .all())
+        return found
+
+    def save(self, kind: str, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        upsert = self.store._insert(article_products)
+        with self.store._write() as conn:
+            conn.execute(upsert.on_conflict_do_update(
+                index_elements=[article_products.c.article_id, article_products.c.kind],
+                set_={"data": upsert.excluded.data}),
+                [{"article_id": a, "kind": kind, "data": v} for a, v in values.items()])
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
