@@ -191,7 +191,9 @@ def analyze_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     allow_private_addresses: AllowPrivateOption = False,
 ) -> None:
-    """Ingest PATHS, run every analysis, and write OUT/report.json and OUT/index.html."""
+    """Ingest PATHS, bring the store's analysis up to date with them, and write
+    OUT/report.json and OUT/index.html for the stories they belong to (with every
+    stored article of those stories)."""
     from newstrace.report import validate_report, write_report
 
     with _open_store(db) as store:
@@ -238,6 +240,48 @@ def analyze_cmd(
             err.print(f"[red]analysis {stage} {state}[/red]", markup=True, highlight=False)
         raise typer.Exit(EXIT_FAILURE)
     raise typer.Exit(_exit_code(summary))
+
+
+@app.command("report")
+def report_cmd(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("out"),
+    db: DbOption = DEFAULT_DB,
+    story: Annotated[str | None, typer.Option(help="Only this story (its id).")] = None,
+    since: Annotated[str | None, typer.Option(help="Articles published on or after "
+                                                   "(YYYY-MM-DD).", callback=_iso_date)] = None,
+    until: Annotated[str | None, typer.Option(help="Articles published on or before "
+                                                   "(YYYY-MM-DD).", callback=_iso_date)] = None,
+    outlet: Annotated[str | None, typer.Option(help="Only articles of this outlet.")] = None,
+    query: Annotated[str | None, typer.Option(help="Only articles with these words.")] = None,
+    quiet: QuietOption = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write OUT/report.json and OUT/index.html for the stored corpus, or a selection of it.
+
+    Nothing is analysed again: the report holds what the store holds (see `analyze`).
+    """
+    from newstrace.corpus import Selection, SelectionError, report_from_store
+    from newstrace.report import validate_report, write_report
+
+    selection = Selection(story=story, since=since, until=until, outlet=outlet, query=query)
+    with _open_store(db) as store:
+        try:
+            report = report_from_store(store, selection)
+        except SelectionError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_NOTHING) from None
+    validate_report(report)
+    folder = write_report(report, out_dir)
+    if as_json:
+        out.print_json(json.dumps({"report": str(folder / "report.json"),
+                                   "dossier": str(folder / "index.html"),
+                                   **{k: len(report[k]) for k in ("articles", *REPORT_COUNTS)}}))
+    elif not quiet:
+        counts = ", ".join(counted(len(report[k]), k) for k in REPORT_COUNTS)
+        err.print(f"[green]{counted(len(report['articles']), 'articles')}[/green]: {counts}")
+        err.print(f"report: {folder / 'report.json'}\ndossier: {folder / 'index.html'}")
+    if not report["articles"]:
+        raise typer.Exit(EXIT_NOTHING)
 
 
 #: what the summary of a report counts, with each kind's name for one and for several

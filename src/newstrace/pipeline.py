@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import inspect
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,11 +26,13 @@ from typing import Any
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, StatementError
 
 from newstrace.clean import CleaningError, clean_document
+from newstrace.corpus import STATUS_STATE
 from newstrace.ingest import describe_failure, iter_inputs
 from newstrace.ingest.files import safe_text
 from newstrace.records import Article, InputError, RawDocument
 from newstrace.report.build import ANALYSIS_KEYS
-from newstrace.stages import AnalyzeFn, Stage, StageResult
+from newstrace.scopes import components, item_article_ids, merge_items, scope_key
+from newstrace.stages import MemoryProducts, ProductCache, Stage, StageContext, StageResult
 from newstrace.store import Store, raw_digest
 
 log = logging.getLogger(__name__)
@@ -38,11 +41,11 @@ log = logging.getLogger(__name__)
 
 
 
-def _loader(module: str) -> Callable[[], AnalyzeFn]:
-    def load() -> AnalyzeFn:
-        fn = getattr(importlib.import_module(module), "analyze", None)
+def _loader(module: str, name: str = "analyze") -> Callable[[], Any]:
+    def load() -> Any:
+        fn = getattr(importlib.import_module(module), name, None)
         if fn is None:
-            raise NotImplementedError(f"{module} has no analyze() yet")
+            raise NotImplementedError(f"{module} has no {name}() yet")
         return fn
 
     return load
@@ -50,9 +53,12 @@ def _loader(module: str) -> Callable[[], AnalyzeFn]:
 
 #: The registry of analysis stages, in the order they run.
 STAGES: tuple[Stage, ...] = (
-    Stage("reuse", _loader("newstrace.reuse"), (), "duplicates, rewrites and translations"),
-    Stage("stories", _loader("newstrace.stories"), (), "stories and dated events"),
-    Stage("claims", _loader("newstrace.claims"), (), "entities, attributions and claims"),
+    Stage("reuse", _loader("newstrace.reuse"), (), "duplicates, rewrites and translations",
+          link=_loader("newstrace.reuse", "link")),
+    Stage("stories", _loader("newstrace.stories"), (), "stories and dated events",
+          link=_loader("newstrace.stories", "link")),
+    Stage("claims", _loader("newstrace.claims"), (), "entities, attributions and claims",
+          prepare=_loader("newstrace.claims", "prepare")),
     Stage(
         "provenance",
         _loader("newstrace.provenance"),
@@ -334,21 +340,43 @@ def freeze_gc_between_documents() -> None:
 
 @dataclass
 class AnalysisRun:
-    """Results of the stages over one set of articles, and how each stage went."""
+    """What one analysis brought up to date: the scopes its articles belong to.
+
+    ``articles`` are every article of those scopes (the new ones and those stored
+    before that they joined), ``items`` the scopes' results by report key, and
+    ``status`` how each stage went.
+    """
 
     articles: list[Article]
-    results: dict[str, StageResult] = field(default_factory=dict)
+    items: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
+    scopes: list[str] = field(default_factory=list)
 
     def report_items(self) -> dict[str, list[dict[str, Any]]]:
-        """Merge stage outputs by report key; a later stage's item replaces one of the same id."""
-        merged: dict[str, dict[str, dict[str, Any]]] = {key: {} for key in ANALYSIS_KEYS}
-        for result in self.results.values():
-            for key, items in result.report.items():
-                bucket = merged.setdefault(key, {})
-                for index, item in enumerate(items):
-                    bucket[str(item.get("id") or f"{key}-{len(bucket)}-{index}")] = item
-        return {key: list(bucket.values()) for key, bucket in merged.items()}
+        return {key: list(self.items.get(key, [])) for key in ANALYSIS_KEYS}
+
+
+@dataclass
+class _Loaded:
+    """A stage's functions, loaded (or why it could not be)."""
+
+    stage: Stage
+    analyze: Any = None
+    link: Any = None
+    prepare: Any = None
+    takes_context: bool = False
+    failure: str | None = None
+
+
+def _load(stage: Stage) -> _Loaded:
+    try:
+        fn = stage.load()
+        loaded = _Loaded(stage, fn, stage.link() if stage.link else None,
+                         stage.prepare() if stage.prepare else None)
+    except (ImportError, NotImplementedError) as exc:
+        return _Loaded(stage, failure=f"not available: {exc}")
+    loaded.takes_context = "context" in inspect.signature(fn).parameters
+    return loaded
 
 
 def run_stages(
@@ -358,40 +386,150 @@ def run_stages(
     stages: Sequence[Stage] = STAGES,
     progress: Callable[[str, str], None] | None = None,
 ) -> AnalysisRun:
-    """Run every available stage over ``articles``; keep state and results in ``store``."""
-    run = AnalysisRun(list(articles))
-    for stage in stages:
-        missing = [r for r in stage.requires if run.status.get(r) != "done"]
-        if missing:
-            run.status[stage.name] = f"skipped: needs {', '.join(missing)}"
-            continue
-        try:
-            fn = stage.load()
-        except (ImportError, NotImplementedError) as exc:
-            run.status[stage.name] = f"not available: {exc}"
+    """Bring the analysis of ``articles`` up to date, store-wide.
+
+    1. *Link*: each linking stage adds the articles new to it to its store-wide
+       structure (reuse index, events) and says which articles they tie to.
+    2. *Scopes*: the articles, those they are tied to, and every article of the
+       scopes those were in before, split into connected parts (:mod:`newstrace.scopes`).
+    3. *Prepare*: the per-article products of all those articles, computed once
+       per article (in one batch) and kept.
+    4. Every stage computes each scope's answer; the scopes replace the ones they
+       grew from, in one transaction.
+
+    Without ``store``, ``articles`` are the whole corpus and nothing is kept.
+    """
+    status: dict[str, str] = {}
+    loaded = [_load(stage) for stage in stages]
+    states: dict[str, Any] = {}
+    products: ProductCache = store.products if store else MemoryProducts()
+    new = list({a.id: a for a in articles}.values())
+
+    def state_of(name: str) -> Any:
+        if name not in states:
+            states[name] = store.load_state(name) if store else None
+        return states[name]
+
+    def keep_state(name: str, state: Any) -> None:
+        if state is not None:
+            states[name] = state
+            if store:
+                store.save_state(name, state)
+
+    # 1. link
+    links: list[tuple[str, str]] = []
+    found: dict[str, list[dict[str, Any]]] = {}
+    for stage in loaded:
+        if stage.failure or stage.link is None:
             continue
         if progress:
-            progress(stage.name, "start")
-        state = store.load_state(stage.name) if store else None
+            progress(stage.stage.name, "start")
         try:
-            result = fn(run.articles, state=state, upstream=run.results)
+            result = stage.link(new, state=state_of(stage.stage.name))
         except Exception as exc:
-            log.exception("stage %s failed", stage.name)
-            run.status[stage.name] = f"failed: {describe_failure(exc)}"
+            log.exception("stage %s failed", stage.stage.name)
+            stage.failure = f"failed: {describe_failure(exc)}"
             continue
-        run.results[stage.name] = result
-        run.status[stage.name] = "done"
-        if store:
-            if result.state is not None:
-                store.save_state(stage.name, result.state)
-            for key, items in result.report.items():
-                if key != "anomalies":
-                    store.save_items(key, items)
-        if progress:
-            progress(stage.name, "done")
+        keep_state(stage.stage.name, result.state)
+        links.extend(result.records.get("links", []))
+        for key, items in result.report.items():
+            found.setdefault(key, []).extend(items)
+
+    # 2. scopes
+    related = list(dict.fromkeys([a.id for a in new] + [i for pair in links for i in pair]))
+    old_scopes = sorted(set(store.scopes_of(related).values())) if store else []
+    previous = store.scope_results(old_scopes) if store else {}
+    member_ids = list(dict.fromkeys(related + (store.scope_members(old_scopes)
+                                               if store else [])))
+    by_id = {a.id: a for a in new}
     if store:
-        store.save_items("anomalies", run.report_items()["anomalies"])
-    return run
+        stored = store.in_ingest_order(member_ids)
+        # articles given but not stored (a caller's own) come after, in their order
+        member_ids = stored + sorted(set(member_ids) - set(stored), key=member_ids.index)
+        by_id.update({a.id: a for a in store.get_many([i for i in member_ids
+                                                       if i not in by_id])})
+    members = [by_id[i] for i in member_ids if i in by_id]
+    for kind in ("reuse", "stories"):
+        for item in previous.get(kind, []):
+            ids = item_article_ids(item)
+            links.extend((ids[0], other) for other in ids[1:])
+    for item in found.get("reuse", []):
+        links.append((item["original"], item["copy"]))
+    parts = components([a.id for a in members], links)
+
+    # 3. prepare
+    for stage in loaded:
+        if stage.failure or stage.prepare is None:
+            continue
+        try:
+            stage.prepare(members, products)
+        except Exception as exc:
+            log.exception("stage %s failed", stage.stage.name)
+            stage.failure = f"failed: {describe_failure(exc)}"
+
+    # 4. every scope
+    known = {kind: found.get(kind, []) + previous.get(kind, []) for kind in
+             set(found) | set(previous)}
+    scoped: list[tuple[str, list[str], dict[str, list[dict[str, Any]]]]] = []
+    for part in parts:
+        ids = set(part)
+        scope_articles = [by_id[i] for i in part]
+        context = StageContext(
+            previous={kind: [item for item in items if set(item_article_ids(item)) <= ids]
+                      for kind, items in known.items()},
+            products=products)
+        results: dict[str, StageResult] = {}
+        for stage in loaded:
+            name = stage.stage.name
+            if stage.failure:
+                status[name] = stage.failure
+                continue
+            missing = [r for r in stage.stage.requires if r not in results]
+            if missing:
+                status.setdefault(name, f"skipped: needs {', '.join(missing)}")
+                continue
+            if progress and stage.link is None:
+                progress(name, "start")
+            extra = {"context": context} if stage.takes_context else {}
+            try:
+                result = stage.analyze(scope_articles, state=state_of(name), upstream=results,
+                                       **extra)
+            except Exception as exc:
+                log.exception("stage %s failed", name)
+                stage.failure = status[name] = f"failed: {describe_failure(exc)}"
+                continue
+            keep_state(name, result.state)
+            results[name] = result
+            status.setdefault(name, "done")
+        scoped.append((scope_key(part), part, _merged(results)))
+    for stage in loaded:
+        if stage.failure:
+            status[stage.stage.name] = stage.failure
+        else:
+            status.setdefault(stage.stage.name, "done")
+            if progress:
+                progress(stage.stage.name, "done")
+    if store:
+        store.replace_scopes(old_scopes, scoped)
+        store.save_state(STATUS_STATE, {"status": status})
+    items: dict[str, list[dict[str, Any]]] = {}
+    for _, _, scope_items in scoped:
+        for key, values in scope_items.items():
+            items.setdefault(key, []).extend(values)
+    return AnalysisRun(members, {k: merge_items(k, v) for k, v in items.items()}, status,
+                       [key for key, _, _ in scoped])
+
+
+def _merged(results: Mapping[str, StageResult]) -> dict[str, list[dict[str, Any]]]:
+    """A scope's items by report key; a later stage's item replaces one of the same id
+    (provenance's claims, with origins, replace the claims stage's)."""
+    merged: dict[str, dict[str, dict[str, Any]]] = {}
+    for result in results.values():
+        for key, items in result.report.items():
+            bucket = merged.setdefault(key, {})
+            for index, item in enumerate(items):
+                bucket[str(item.get("id") or f"{key}-{len(bucket)}-{index}")] = item
+    return {key: list(bucket.values()) for key, bucket in merged.items()}
 
 
 def analyze(
@@ -401,9 +539,9 @@ def analyze(
     errors: Sequence[InputError] = (),
     progress: Callable[[str, str], None] | None = None,
 ) -> dict[str, Any]:
-    """Run all analyses over the stored articles ``article_ids`` and return the report."""
+    """Bring the store's analysis up to date with the stored articles ``article_ids``;
+    return the report of the scopes they belong to, with all their stored articles."""
     from newstrace.report import build_report
 
-    articles = store.get_many(article_ids)
-    run = run_stages(articles, store, progress=progress)
+    run = run_stages(store.get_many(article_ids), store, progress=progress)
     return build_report(run.articles, run.report_items(), status=run.status, errors=errors)

@@ -11,9 +11,10 @@ keys it fills to the schema of one item, so the owner of a stage owns its format
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -24,7 +25,13 @@ FRAGMENT_PACKAGES = ("newstrace.reuse", "newstrace.stories", "newstrace.claims",
 
 
 def _load(package: str, name: str) -> dict[str, Any]:
-    return json.loads(resources.files(package).joinpath(name).read_text(encoding="utf-8"))
+    # found without importing the package: a stage whose code cannot load (a missing
+    # dependency) still has its format described, and the report of the others validates
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"no package {package}")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return json.loads((folder / name).read_text(encoding="utf-8"))
 
 
 @cache

@@ -7,7 +7,8 @@ which article is the original.
     'rewrite'
 
 The stage keeps its :class:`~newstrace.reuse.index.ReuseIndex` in the store
-between runs, so new articles are checked against everything indexed before.
+between runs (:func:`link`), so new articles are checked against everything
+indexed before; its edges are kept as the results of the scopes they join.
 """
 
 from __future__ import annotations
@@ -18,12 +19,27 @@ from typing import Any
 
 from newstrace.records import Article
 from newstrace.reuse.index import ReuseEdge, ReuseIndex
-from newstrace.stages import StageResult
+from newstrace.stages import StageContext, StageResult
 
-__all__ = ["ReuseEdge", "ReuseIndex", "analyze", "republications"]
+__all__ = ["ReuseEdge", "ReuseIndex", "analyze", "link", "republications"]
 
 #: Copy kinds after which a later stated date means "republished".
 REPUBLISHING_KINDS = {"duplicate", "near-duplicate", "rewrite", "translation"}
+
+
+def link(articles: Sequence[Article], *, state: dict[str, Any] | None) -> StageResult:
+    """Add ``articles`` to the store-wide index; report the edges they make.
+
+    Each edge links a new article to one indexed before it (or to another new
+    one); ``records["links"]`` holds their pairs, which join articles into scopes.
+    """
+    index = ReuseIndex.from_state(state)
+    indexed = len(index.entries)
+    found = index.add_many(articles)
+    return StageResult(report={"reuse": [e.to_dict() for e in found]},
+                       state=index.to_state() if len(index.entries) != indexed else None,
+                       records={"edges": found,
+                                "links": [(e.original, e.copy) for e in found]})
 
 
 def analyze(
@@ -31,19 +47,27 @@ def analyze(
     *,
     state: dict[str, Any] | None,
     upstream: Mapping[str, StageResult],
+    context: StageContext | None = None,
 ) -> StageResult:
-    """Index ``articles`` (incrementally) and report reuse edges among them."""
-    index = ReuseIndex.from_state(state)
-    edges: dict[tuple[str, str], ReuseEdge] = {
-        (e["original"], e["copy"]): _edge_from_dict(e) for e in (state or {}).get("edges", [])
-    }
-    for edge in index.add_many(articles):
-        edges[(edge.original, edge.copy)] = edge
+    """The reuse edges among ``articles`` and the republications they show.
+
+    In a scope (``context`` given) the edges are those the store holds and the
+    linking pass found; called on its own, the stage indexes ``articles`` first.
+    """
+    new_state = None
+    if context is None:
+        linked = link(articles, state=state)
+        known, new_state = linked.report["reuse"], linked.state
+    else:
+        known = list(context.previous.get("reuse", []))
     wanted = {a.id for a in articles}
-    found = [e for e in edges.values() if e.original in wanted and e.copy in wanted]
+    edges = {(e["original"], e["copy"]): e for e in known
+             if e["original"] in wanted and e["copy"] in wanted}
+    # in the order they were found: by the copy's arrival, then the original's
+    place = {a.id: n for n, a in enumerate(articles)}
+    found = [_edge_from_dict(e) for key, e in sorted(
+        edges.items(), key=lambda kv: (place[kv[0][1]], place[kv[0][0]]))]
     by_id = {a.id: a for a in articles}
-    new_state = index.to_state()
-    new_state["edges"] = [e.to_dict() for e in edges.values()]
     return StageResult(
         report={"reuse": [e.to_dict() for e in found], "anomalies": republications(found, by_id)},
         state=new_state,

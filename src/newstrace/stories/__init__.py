@@ -13,19 +13,72 @@ from typing import Any
 
 from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
-from newstrace.stages import StageResult
+from newstrace.stages import ProductCache, StageContext, StageResult
 from newstrace.stories.clusterer import StoryClusterer
+from newstrace.stories.features import extract, features_from_product, features_to_product
 from newstrace.stories.summarize import summary_for, title_for
 
-__all__ = ["StoryClusterer", "analyze"]
+__all__ = ["StoryClusterer", "analyze", "link"]
+
+
+#: the per-article product this stage keeps: an article's features (see :func:`_features`)
+FEATURES_PRODUCT = "stories.features/1"
+
+# the clusterer last decoded or built, with the state it stands for: the scopes of one
+# run read the same state, which is decoded once (a state is never changed in place)
+_last: tuple[dict[str, Any], StoryClusterer] | None = None
+
+
+def _clusterer(state: dict[str, Any] | None) -> StoryClusterer:
+    global _last
+    if state is not None and _last is not None and _last[0] is state:
+        return _last[1]
+    clusterer = StoryClusterer.from_state(state)
+    if state is not None:
+        _last = (state, clusterer)
+    return clusterer
+
+
+def _new_state(clusterer: StoryClusterer) -> dict[str, Any]:
+    global _last
+    state = clusterer.to_state()
+    _last = (state, clusterer)
+    return state
+
+
+def link(articles: Sequence[Article], *, state: dict[str, Any] | None) -> StageResult:
+    """Add ``articles`` to the store-wide events and stories.
+
+    ``records["links"]`` ties each article to the other members of its story,
+    whenever they came.
+    """
+    clusterer = _clusterer(state)
+    added = [a for a in articles if a.id not in clusterer.event_of]
+    for article in added:
+        clusterer.add(article)
+    links: list[tuple[str, str]] = []
+    for story_id in sorted({clusterer.events[clusterer.event_of[a.id]].parent or ""
+                            for a in articles} - {""}):
+        members = _story_members(clusterer, story_id)
+        links.extend((members[0], other) for other in members[1:])
+    return StageResult(state=_new_state(clusterer) if added else None,
+                       records={"links": links})
+
+
+def _story_members(clusterer: StoryClusterer, story_id: str) -> list[str]:
+    return [a for e in clusterer.stories[story_id].members for a in clusterer.events[e].members]
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
-            upstream: Mapping[str, StageResult]) -> StageResult:
-    """Add ``articles`` to the persisted events and stories; report those they are in."""
-    clusterer = StoryClusterer.from_state(state)
-    for article in articles:
+            upstream: Mapping[str, StageResult], context: StageContext | None = None
+            ) -> StageResult:
+    """The events and stories of ``articles``, each with those of its members among them
+    (all of them in a scope); articles not yet placed are added first."""
+    clusterer = _clusterer(state)
+    added = [a for a in articles if a.id not in clusterer.event_of]
+    for article in added:
         clusterer.add(article)
+    _features(clusterer, articles, context.products if context else None)
     # titles and summaries come from originals: a known copy (a content farm's rewrite,
     # its invented quotation, its drifted wording) speaks for no one
     reuse = upstream.get("reuse")
@@ -33,7 +86,10 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     by_id = {a.id: a for a in articles}
     vectors = {a: f.vector for a, f in clusterer.features.items()}
     stories = []
-    for story in clusterer.stories.values():
+    # in the order their first article came
+    story_ids = dict.fromkeys(clusterer.events[clusterer.event_of[a.id]].parent or ""
+                              for a in articles)
+    for story in (clusterer.stories[s] for s in story_ids if s):
         events = []
         for event_id in story.members:
             event = clusterer.events[event_id]
@@ -55,8 +111,29 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
             "article_ids": [a.id for a in members],
             "events": events,
         })
-    return StageResult(report={"stories": stories}, state=clusterer.to_state(),
-                       records={"event_of": dict(clusterer.event_of)})
+    return StageResult(report={"stories": stories},
+                       state=_new_state(clusterer) if added else None,
+                       records={"event_of": {a.id: clusterer.event_of[a.id] for a in articles}})
+
+
+def _features(clusterer: StoryClusterer, articles: Sequence[Article],
+              products: ProductCache | None) -> None:
+    """Make sure the clusterer holds the features of ``articles`` (titles and summaries
+    are chosen with them): kept from this process, read from the store's products, or
+    extracted again (and kept)."""
+    missing = [a for a in articles if a.id not in clusterer.features]
+    if not missing:
+        return
+    stored = products.load(FEATURES_PRODUCT, [a.id for a in missing]) if products else {}
+    made: dict[str, Any] = {}
+    for article in missing:
+        if article.id in stored:
+            clusterer.features[article.id] = features_from_product(stored[article.id])
+        else:
+            clusterer.features[article.id] = extract(article)
+            made[article.id] = features_to_product(clusterer.features[article.id])
+    if products and made:
+        products.save(FEATURES_PRODUCT, made)
 
 
 def _timeline_entry(article: Article, features: dict[str, Any]) -> dict[str, Any]:

@@ -87,14 +87,23 @@ class Cluster:
         return {"id": self.id, "members": self.members, "title": dict(self.title),
                 "body": dict(self.body), "names": dict(self.names),
                 "vector_sum": base64.b64encode(self.vector_sum.astype(np.float32).tobytes())
-                .decode("ascii"), "dates": self.dates, "parent": self.parent}
+                .decode("ascii"), "dates": self.dates, "parent": self.parent,
+                # the term weights in use, as they were when first needed: the clusters
+                # of a store read in a later run score exactly as if it had never stopped
+                "weights": None if self._cache is None else
+                {k: self._cache[k] for k in ("title", "body", "names")}}
 
     @classmethod
     def from_state(cls, data: dict[str, Any]) -> Cluster:
         vector = np.frombuffer(base64.b64decode(data["vector_sum"]), dtype=np.float32).copy()
-        return cls(data["id"], list(data["members"]), Counter(data["title"]),
-                   Counter(data["body"]), Counter(data["names"]), vector, list(data["dates"]),
-                   data["parent"])
+        cluster = cls(data["id"], list(data["members"]), Counter(data["title"]),
+                      Counter(data["body"]), Counter(data["names"]), vector,
+                      list(data["dates"]), data["parent"])
+        weights = data.get("weights")
+        if weights is not None:
+            norm = float(np.linalg.norm(vector)) or 1.0
+            cluster._cache = {**weights, "dense": vector / norm}
+        return cluster
 
 
 def _days_apart(a: str | None, b: str | None) -> float | None:

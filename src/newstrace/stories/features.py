@@ -8,9 +8,11 @@ True
 
 from __future__ import annotations
 
+import base64
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -160,6 +162,27 @@ class Features:
     vector: np.ndarray
     date: str | None
     date_from: str | None
+
+
+def features_to_product(f: Features) -> dict[str, Any]:
+    """An article's features as a JSON-ready product (the vector exact, as float32).
+
+    >>> f = Features("a", Counter({"war": 2}), Counter(), Counter({"Kyiv": 1}),
+    ...              np.ones(2, np.float32), "2022-03-14", "content")
+    >>> back = features_from_product(features_to_product(f))
+    >>> back.title, back.vector.tolist(), back.date
+    (Counter({'war': 2}), [1.0, 1.0], '2022-03-14')
+    """
+    return {"article_id": f.article_id, "title": dict(f.title), "body": dict(f.body),
+            "names": dict(f.names),
+            "vector": base64.b64encode(np.asarray(f.vector, np.float32).tobytes()).decode(),
+            "date": f.date, "date_from": f.date_from}
+
+
+def features_from_product(data: dict[str, Any]) -> Features:
+    vector = np.frombuffer(base64.b64decode(data["vector"]), dtype=np.float32).copy()
+    return Features(data["article_id"], Counter(data["title"]), Counter(data["body"]),
+                    Counter(data["names"]), vector, data["date"], data["date_from"])
 
 
 def terms(text: str) -> list[str]:

@@ -1,0 +1,171 @@
+"""The library's front door: a corpus in a store, brought up to date article by article.
+
+    >>> corpus = Corpus.open(":memory:")
+    >>> corpus.add(["../shared/data/seeds"]).added           # doctest: +SKIP
+    4
+    >>> [s["title"] for s in corpus.stories()]               # doctest: +SKIP
+    ['China weighs sending drones to Russia', ...]
+    >>> corpus.report(story="story-75ec6c71103e052b")         # doctest: +SKIP
+
+Every ``add`` analyses the new articles store-wide (:func:`newstrace.pipeline.run_stages`):
+the answer after adding articles in one call, in several, or one by one is the same.
+The CLI, the HTTP API and the web UI are thin edges over this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from newstrace.records import Article, InputError
+from newstrace.scopes import item_article_ids, merge_items
+from newstrace.store import Store
+
+#: report keys of analysis results, in report order
+RESULT_KINDS = ("reuse", "stories", "entities", "claims", "citations", "anomalies")
+
+
+class SelectionError(ValueError):
+    """A report selection names nothing in the store (an unknown story id)."""
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which part of the corpus a report covers: a story, a date range, an outlet,
+    words; all of it when nothing is set."""
+
+    story: str | None = None
+    since: str | None = None
+    until: str | None = None
+    outlet: str | None = None
+    query: str | None = None
+
+    @property
+    def filters(self) -> dict[str, str | None]:
+        return {"since": self.since, "until": self.until, "outlet": self.outlet,
+                "query": self.query}
+
+    @property
+    def everything(self) -> bool:
+        return self.story is None and not any(self.filters.values())
+
+
+class Corpus:
+    """Articles and their store-wide analysis in one store (SQLite file or PostgreSQL)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @classmethod
+    def open(cls, target: str | None = None) -> Corpus:
+        """Open (or create) the corpus at a path or database URL (``None``: newstrace.db)."""
+        return cls(Store.open(target))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Corpus:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- adding ---------------------------------------------------------------------------------
+    def add(self, inputs: Iterable[str], *, analyze: bool = True, **ingest_options: Any
+            ) -> AddResult:
+        """Ingest files, folders or URLs and bring the analysis up to date with them."""
+        from newstrace.pipeline import ingest, run_stages
+
+        summary = ingest(list(inputs), self.store, **ingest_options)
+        status: dict[str, str] = {}
+        if analyze and summary.article_ids:
+            status = run_stages(self.store.get_many(summary.article_ids), self.store).status
+        return AddResult(summary.article_ids, summary.added, summary.errors, status)
+
+    # -- reading ----------------------------------------------------------------------------------
+    def stories(self, *, since: str | None = None, until: str | None = None
+                ) -> list[dict[str, Any]]:
+        """Stories whose events fall in the date range (all of them by default)."""
+        out = []
+        for story in self.store.items("stories"):
+            dates = [e.get("date") for e in story.get("events") or [] if e.get("date")]
+            if since and not any(d >= since for d in dates):
+                continue
+            if until and not any(d[:10] <= until for d in dates):
+                continue
+            out.append(story)
+        return out
+
+    def claim(self, claim_id: str) -> dict[str, Any] | None:
+        """One claim, with its origins, first reporter and independent sources."""
+        return self.store.item("claims", claim_id)
+
+    def report(self, selection: Selection | None = None, **selected: str | None
+               ) -> dict[str, Any]:
+        """The report (``report.json`` as a dict) of the whole corpus or a selection:
+        ``corpus.report(story="story-…")``, ``corpus.report(since="2023-02-01")``."""
+        return report_from_store(self.store, selection or Selection(**selected))
+
+
+@dataclass
+class AddResult:
+    """What ``Corpus.add`` did."""
+
+    article_ids: list[str]
+    added: int
+    errors: list[InputError]
+    analyses: dict[str, str]
+
+
+def report_from_store(store: Store, selection: Selection,
+                      status: dict[str, str] | None = None,
+                      errors: Sequence[InputError] = ()) -> dict[str, Any]:
+    """The report of a selection of the stored corpus, from the stored results.
+
+    It holds the selected articles, every result about one of them, and the
+    articles those results name (a copy's original, a claim's other reporters), so
+    that every reference in it resolves.
+    """
+    from newstrace.report import build_report
+
+    if selection.everything:
+        articles = list(store.iter_articles())
+        items = {kind: store.items(kind) for kind in RESULT_KINDS}
+        return build_report(articles, items, status=status or _status(store), errors=errors)
+    chosen: list[str] | None = None
+    if selection.story is not None:
+        story = store.item("stories", selection.story)
+        if story is None:
+            raise SelectionError(f"no story {selection.story!r} in the store")
+        chosen = list(story.get("article_ids") or [])
+    if any(selection.filters.values()):
+        matching = [a.id for a in store.list_articles(**selection.filters)]
+        chosen = matching if chosen is None else [a for a in chosen if a in set(matching)]
+    wanted = set(chosen or [])
+    scoped = store.scope_results(set(store.scopes_of(wanted).values()))
+    items: dict[str, list[dict[str, Any]]] = {}
+    named = set(wanted)
+    for kind in RESULT_KINDS:
+        kept = []
+        for item in merge_items(kind, scoped.get(kind, [])):
+            if kind == "stories" and selection.story is not None \
+                    and item.get("id") != selection.story:
+                continue
+            ids = item_article_ids(item)
+            if wanted & set(ids):
+                kept.append(item)
+                if kind != "stories":
+                    named.update(ids)
+        items[kind] = kept
+    articles: list[Article] = store.get_many(store.in_ingest_order(named))
+    return build_report(articles, items, status=status or _status(store), errors=errors)
+
+
+#: the stage state under which the pipeline keeps how the last analysis went
+STATUS_STATE = "analyses"
+
+
+def _status(store: Store) -> dict[str, str]:
+    """How each stage went the last time the store was analysed."""
+    return dict((store.load_state(STATUS_STATE) or {}).get("status") or {})
