@@ -284,6 +284,31 @@ def report_cmd(
         raise typer.Exit(EXIT_NOTHING)
 
 
+@app.command("export")
+def export_cmd(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for the files (made if missing).")],
+    export_format: Annotated[str, typer.Option(
+        "--format", help="File format: parquet (one file a table, see docs/export.md).")
+    ] = "parquet",
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the store's tables (articles, reuse edges, events, stories, entities,
+    attributions, claims, citations, anomalies) for DuckDB, pandas or Spark."""
+    if export_format != "parquet":
+        raise typer.BadParameter(f"{export_format!r}: the one format is parquet",
+                                 param_hint="--format")
+    from newstrace.export import export_parquet
+
+    with _open_store(db) as store:
+        paths = export_parquet(store, out_dir)
+    if as_json:
+        out.print_json(json.dumps({name: str(path) for name, path in paths.items()}))
+    else:
+        for name, path in paths.items():
+            err.print(f"  {name:<12} {path}")
+
+
 #: what the summary of a report counts, with each kind's name for one and for several
 REPORT_COUNTS = ("reuse", "stories", "claims", "entities", "citations", "anomalies")
 _NAMES = {"articles": ("article", "articles"), "reuse": ("reuse edge", "reuse edges"),
