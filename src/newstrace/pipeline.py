@@ -397,8 +397,17 @@ def run_stages(
     4. Every stage computes each scope's answer; the scopes replace the ones they
        grew from, in one transaction.
 
-    Without ``store``, ``articles`` are the whole corpus and nothing is kept.
+    Without ``store``, ``articles`` are the whole corpus and nothing is kept. With
+    one, the run holds the store's analysis lock: a second analysis waits for it.
     """
+    if store is None:
+        return _run_stages(articles, None, stages, progress)
+    with store.analysis_lock():
+        return _run_stages(articles, store, stages, progress)
+
+
+def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequence[Stage],
+                progress: Callable[[str, str], None] | None) -> AnalysisRun:
     status: dict[str, str] = {}
     loaded = [_load(stage) for stage in stages]
     states: dict[str, Any] = {}

@@ -141,3 +141,37 @@ def test_db_in_a_missing_folder_is_an_error_and_creates_nothing(tmp_path: Path) 
     assert proc.returncode == 1, out
     assert f"folder {missing} does not exist" in " ".join(out.split())
     assert not (tmp_path / "nope").exists()
+
+
+def _analyze_cli(db: str, folder: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "newstrace", "analyze", str(folder), "--db",
+                             db, "--out", str(folder) + "-out", "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql",
+                                                            marks=pytest.mark.postgres)])
+def test_two_analyses_at_once_both_succeed_and_lose_nothing(
+        backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    # the seeds in two halves, analysed at the same time into one new store: one waits
+    # for the other, and the store ends with every article linked and analysed
+    from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_004, SEEDS
+
+    db = str(tmp_path / "store.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    halves = []
+    for name, files in (("a", (SEED_000, SEED_002)), ("b", (SEED_001, SEED_004))):
+        folder = tmp_path / name
+        folder.mkdir()
+        for file in files:
+            (folder / file).write_bytes((SEEDS / file).read_bytes())
+        halves.append(folder)
+    procs = [_analyze_cli(db, folder) for folder in halves]
+    outputs = [p.communicate(timeout=300)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    with Store.open(db) as store:
+        ids = [a.id for a in store.list_articles()]
+        assert len(ids) == 4
+        assert set(store.scopes_of(ids)) == set(ids)  # every article analysed
+        assert len(store.items("reuse")) == 1  # 000 -> 001, whichever half came first
+        indexed = store.load_state("reuse") or {}
+        assert len(indexed.get("entries", [])) == 4

@@ -54,6 +54,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 30_000
 #: first key of the PostgreSQL advisory locks taken by writers ("nt" + "st")
 _PG_LOCK_CLASS = 0x6E74_7374
+#: first key of the PostgreSQL advisory lock held by an analysis ("nt" + "an")
+_PG_ANALYSIS_LOCK = 0x6E74_616E
 
 
 class StoreError(RuntimeError):
@@ -221,6 +223,40 @@ class Store:
                                       "hashtext(current_schema()))"),
                                  {"k": _PG_LOCK_CLASS})
                 yield conn
+
+    @contextmanager
+    def analysis_lock(self) -> Iterator[None]:
+        """Held for a whole analysis: a second one on this store waits for the first.
+
+        An analysis reads the stage structures, extends them and writes them back;
+        two at once would each write back what the other never saw. Ingests and
+        readers are not held up (they take no part in this lock). PostgreSQL: a
+        session advisory lock on a connection of its own; SQLite: an exclusive
+        ``flock`` on ``<store>.analysis.lock`` beside the file (an in-memory store
+        has one process).
+        """
+        if self.dialect == "postgresql":
+            with self.engine.connect() as conn:
+                key = {"k": _PG_ANALYSIS_LOCK}
+                conn.execute(text("SELECT pg_advisory_lock(:k, hashtext(current_schema()))"),
+                             key)
+                conn.commit()
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k, "
+                                      "hashtext(current_schema()))"), key)
+                    conn.commit()
+            return
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            yield
+            return
+        import fcntl
+
+        with open(f"{path}.analysis.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file is closed
+            yield
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
