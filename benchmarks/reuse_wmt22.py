@@ -95,7 +95,8 @@ def main() -> None:
         for other in index.candidates(entry):
             proposed.add(frozenset((other, article.id)))
         for other_id, stage in index.candidates(entry).items():
-            if index.compare(index.entries[other_id], entry, stage) is not None:
+            if index.compare(index.tables.entries([other_id])[other_id], entry,
+                             stage) is not None:
                 predicted.add(frozenset((other_id, article.id)))
         index._insert(entry)
     elapsed = time.perf_counter() - start
@@ -121,7 +122,8 @@ def main() -> None:
 
     def ours(pair: frozenset[str]) -> float:
         a, b = sorted(pair)
-        ea, eb = index.entries[a], index.entries[b]
+        both = index.tables.entries([a, b])
+        ea, eb = both[a], both[b]
         pairs = align(ea.full_vectors() @ eb.full_vectors().T)
         return classify(pairs, len(ea.sentences), len(eb.sentences), None, None)[2]
 

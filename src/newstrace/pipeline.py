@@ -32,7 +32,15 @@ from newstrace.ingest.files import safe_text
 from newstrace.records import Article, InputError, RawDocument
 from newstrace.report.build import ANALYSIS_KEYS
 from newstrace.scopes import components, item_article_ids, merge_items, scope_key
-from newstrace.stages import MemoryProducts, ProductCache, Stage, StageContext, StageResult
+from newstrace.stages import (
+    KeyIndex,
+    MemoryProducts,
+    ProductCache,
+    RowStore,
+    Stage,
+    StageContext,
+    StageResult,
+)
 from newstrace.store import Store, raw_digest
 
 log = logging.getLogger(__name__)
@@ -425,6 +433,14 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
             if store:
                 store.save_state(name, state)
 
+    def keys_of(name: str) -> KeyIndex | None:
+        return store.key_index(name) if store else None
+
+    def rows_of(name: str) -> RowStore | None:
+        return store.stage_rows(name) if store else None
+
+    load_articles = store.get_many if store else None
+
     # 1. link
     links: list[tuple[str, str]] = []
     found: dict[str, list[dict[str, Any]]] = {}
@@ -434,7 +450,11 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
         if progress:
             progress(stage.stage.name, "start")
         try:
-            result = stage.link(new, state=state_of(stage.stage.name))
+            extra = ({"context": StageContext(products=products, keys=keys_of(stage.stage.name),
+                                              articles=load_articles,
+                                              rows=rows_of(stage.stage.name))}
+                     if "context" in inspect.signature(stage.link).parameters else {})
+            result = stage.link(new, state=state_of(stage.stage.name), **extra)
         except Exception as exc:
             log.exception("stage %s failed", stage.stage.name)
             stage.failure = f"failed: {describe_failure(exc)}"
@@ -483,10 +503,8 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
     for part in parts:
         ids = set(part)
         scope_articles = [by_id[i] for i in part]
-        context = StageContext(
-            previous={kind: [item for item in items if set(item_article_ids(item)) <= ids]
-                      for kind, items in known.items()},
-            products=products)
+        held = {kind: [item for item in items if set(item_article_ids(item)) <= ids]
+                for kind, items in known.items()}
         results: dict[str, StageResult] = {}
         for stage in loaded:
             name = stage.stage.name
@@ -499,7 +517,9 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
                 continue
             if progress and stage.link is None:
                 progress(name, "start")
-            extra = {"context": context} if stage.takes_context else {}
+            extra = ({"context": StageContext(held, products, keys_of(name), load_articles,
+                                                 rows_of(name))}
+                     if stage.takes_context else {})
             try:
                 result = stage.analyze(scope_articles, state=state_of(name), upstream=results,
                                        **extra)

@@ -32,7 +32,7 @@ report items, which :mod:`newstrace.report.schema` assembles.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -89,6 +89,32 @@ class MemoryProducts:
             (i, json.dumps(value, ensure_ascii=False)) for i, value in values.items())
 
 
+class KeyIndex(Protocol):
+    """An inverted index a stage keeps in the store: members (article or cluster ids)
+    under string keys (a text digest, a band hash, a term)."""
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """The members under each of ``keys`` (keys with none are left out)."""
+        ...
+
+    def add(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Put each ``(key, member)``; one already there is left as it is."""
+        ...
+
+
+class RowStore(Protocol):
+    """JSON values under string keys: a stage's own rows in the store (its events,
+    its term counts), read and written a few at a time."""
+
+    def load(self, keys: Iterable[str]) -> dict[str, Any]:
+        """The rows held under ``keys`` (keys without one are left out)."""
+        ...
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        """Put each row, replacing one under the same key."""
+        ...
+
+
 @dataclass(slots=True)
 class StageContext:
     """What the store knows of the scope a stage is computing (see the module)."""
@@ -96,6 +122,12 @@ class StageContext:
     #: items by report key: stored for this scope's articles, or found by linking now
     previous: Mapping[str, Sequence[dict[str, Any]]] = field(default_factory=dict)
     products: ProductCache | None = None
+    #: the stage's own inverted index in the store (None: keep one in memory)
+    keys: KeyIndex | None = None
+    #: stored articles by id (those it knows), for a stage that must read old ones
+    articles: Callable[[Sequence[str]], list[Article]] | None = None
+    #: the stage's own rows in the store (None: keep its structures in memory)
+    rows: RowStore | None = None
 
 
 class AnalyzeFn(Protocol):
@@ -109,8 +141,8 @@ class AnalyzeFn(Protocol):
 
 
 class LinkFn(Protocol):
-    def __call__(self, articles: Sequence[Article], *, state: dict[str, Any] | None
-                 ) -> StageResult: ...
+    def __call__(self, articles: Sequence[Article], *, state: dict[str, Any] | None,
+                 context: StageContext | None = None) -> StageResult: ...
 
 
 class PrepareFn(Protocol):

@@ -153,3 +153,63 @@ def test_add_many_finds_the_same_edges_as_add_one_by_one(seeds) -> None:
     assert many == single and len(single) == 1
     assert batched.add_many(articles) == []  # all known already
     assert list(batched.order) == list(one_by_one.order)
+
+
+def test_lsh_band_keys_find_what_datasketch_finds() -> None:
+    # the index keeps datasketch's band hashes as table keys: a lookup by them must give
+    # the candidates MinHashLSH.query gives, on real texts with near duplicates among them
+    import json
+
+    from datasketch import MinHashLSH
+
+    from newstrace.reuse.fingerprints import NUM_PERM, minhash
+    from newstrace.reuse.index import NEAR_DUPLICATE_JACCARD
+    from tests.conftest import SHARED_DATA
+
+    lines = (SHARED_DATA / "ecbplus" / "dev.jsonl").read_text().splitlines()[:120]
+    texts = [json.loads(line)["text"] for line in lines]
+    texts += [t.replace(" the ", " a ", 3) for t in texts[:20]]  # near duplicates
+    signatures = {f"a{n}": minhash(t) for n, t in enumerate(texts)}
+    lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
+    index = ReuseIndex()
+    by_key: dict[str, set[str]] = {}
+    for name, signature in signatures.items():
+        lsh.insert(name, signature)
+        for key in index.keys(_entry(name, signature))[1 : 1 + len(index.lsh.hashranges)]:
+            by_key.setdefault(key, set()).add(name)
+    pairs = 0
+    for name, signature in signatures.items():
+        keys = index.keys(_entry(name, signature))[1 : 1 + len(index.lsh.hashranges)]
+        ours = set().union(*(by_key[k] for k in keys))
+        assert ours == set(lsh.query(signature)), name
+        pairs += len(ours) - 1
+    assert pairs >= 20  # the near duplicates were found
+
+
+def _entry(name: str, signature):
+    import numpy as np
+
+    from newstrace.reuse.index import Entry
+
+    return Entry(Article(id=name, source=name, text=""), [], np.zeros((0, 512), np.float32),
+                 np.ones(512, np.float32) / np.sqrt(512), signature, name, None)
+
+
+def test_an_index_in_a_store_finds_the_edges_of_one_in_memory(seeds, tmp_path) -> None:
+    from newstrace.reuse.tables import StoredTables
+    from newstrace.store import Store, raw_digest
+
+    articles = [seeds[k] for k in sorted(seeds)]
+    in_memory = [e.to_dict() for e in ReuseIndex().add_many(articles)]
+    with Store.open(str(tmp_path / "s.db")) as store:
+        store.add_articles([(a, raw_digest(a.text)) for a in articles])
+        count = 0
+        found = []
+        for article in articles:  # one run an article: each reads the tables anew
+            tables = StoredTables(store.key_index("reuse"), store.products, store.get_many,
+                                  count)
+            found += [e.to_dict() for e in ReuseIndex(tables).add_many([article])]
+            count = tables.count
+        assert found == in_memory and len(found) == 1
+        again = StoredTables(store.key_index("reuse"), store.products, store.get_many, count)
+        assert ReuseIndex(again).add_many(articles) == []  # all indexed already

@@ -173,5 +173,5 @@ def test_two_analyses_at_once_both_succeed_and_lose_nothing(
         assert len(ids) == 4
         assert set(store.scopes_of(ids)) == set(ids)  # every article analysed
         assert len(store.items("reuse")) == 1  # 000 -> 001, whichever half came first
-        indexed = store.load_state("reuse") or {}
-        assert len(indexed.get("entries", [])) == 4
+        assert (store.load_state("reuse") or {}).get("indexed") == 4
+        assert len(store.products.load("reuse.entry/1", ids)) == 4

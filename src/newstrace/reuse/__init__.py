@@ -19,6 +19,7 @@ from typing import Any
 
 from newstrace.records import Article
 from newstrace.reuse.index import ReuseEdge, ReuseIndex
+from newstrace.reuse.tables import StoredTables
 from newstrace.stages import StageContext, StageResult
 
 __all__ = ["ReuseEdge", "ReuseIndex", "analyze", "link", "republications"]
@@ -27,19 +28,52 @@ __all__ = ["ReuseEdge", "ReuseIndex", "analyze", "link", "republications"]
 REPUBLISHING_KINDS = {"duplicate", "near-duplicate", "rewrite", "translation"}
 
 
-def link(articles: Sequence[Article], *, state: dict[str, Any] | None) -> StageResult:
+#: the stage's state in a store: how many articles its tables index
+TABLES_STATE = "tables-1"
+
+
+def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
+         context: StageContext | None = None) -> StageResult:
     """Add ``articles`` to the store-wide index; report the edges they make.
 
     Each edge links a new article to one indexed before it (or to another new
     one); ``records["links"]`` holds their pairs, which join articles into scopes.
+    With a store (``context.keys``), the index is its tables and ``state`` only
+    counts the articles indexed; without one, ``state`` is the whole index.
     """
-    index = ReuseIndex.from_state(state)
-    indexed = len(index.entries)
-    found = index.add_many(articles)
-    return StageResult(report={"reuse": [e.to_dict() for e in found]},
-                       state=index.to_state() if len(index.entries) != indexed else None,
+    if context is None or context.keys is None or context.products is None:
+        index = ReuseIndex.from_state(state)
+        indexed = len(index)
+        found = index.add_many(articles)
+        changed = len(index) != indexed
+        new_state = index.to_state() if changed else None
+    else:
+        load = context.articles or (lambda ids: [])
+        count = int(state["indexed"]) if state and state.get("version") == TABLES_STATE else 0
+        tables = StoredTables(context.keys, context.products, load, count)
+        index = ReuseIndex(tables)
+        if state and "entries" in state:  # a store of an earlier version: its index moves
+            for entry in ReuseIndex.from_state(_upgraded(state)).tables.entries_in_order():
+                index._insert(entry)
+            tables.flush()
+        found = index.add_many(articles)
+        changed = tables.count != count or bool(state and "entries" in state)
+        new_state = {"version": TABLES_STATE, "indexed": tables.count} if changed else None
+    return StageResult(report={"reuse": [e.to_dict() for e in found]}, state=new_state,
                        records={"edges": found,
                                 "links": [(e.original, e.copy) for e in found]})
+
+
+def _upgraded(state: dict[str, Any]) -> dict[str, Any]:
+    """An index snapshot of version 1 (entries without arrival numbers or digests)."""
+    from newstrace.reuse.fingerprints import exact_hash
+    from newstrace.reuse.index import STATE_VERSION
+
+    if state.get("version") == STATE_VERSION:
+        return state
+    entries = [{**item, "order": n, "digest": exact_hash(item["article"]["text"])}
+               for n, item in enumerate(state.get("entries", []))]
+    return {"version": STATE_VERSION, "entries": entries}
 
 
 def analyze(

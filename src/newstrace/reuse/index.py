@@ -18,9 +18,7 @@ everything indexed without recomputing anything for the old ones.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +35,12 @@ from newstrace.reuse.align import AlignedPair, align
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
 from newstrace.reuse.direction import decide
 from newstrace.reuse.fingerprints import NUM_PERM, SimHasher, exact_hash, minhash
+from newstrace.reuse.tables import (
+    MemoryTables,
+    ReuseTables,
+    entry_from_product,
+    entry_to_product,
+)
 
 NEAR_DUPLICATE_JACCARD = 0.5  # MinHash LSH threshold on 5-shingle Jaccard
 DOC_COSINE = 0.6  # below this, two documents are not worth aligning
@@ -46,7 +50,7 @@ MIN_COVERAGE = 0.4  # rewrite/translation: this share of both texts aligns
 EXCERPT_COPY_COVERAGE = 0.6  # excerpt: most of the copy aligns, little of the original
 MEANING_SIMILARITY = 0.45  # a replaced phrase this far from the original changes the meaning
 MAX_PHRASES = 40  # replaced phrases embedded per edge: bounds the cost of a long rewrite
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: entries carry their arrival number and digest
 
 
 @dataclass(slots=True)
@@ -60,13 +64,22 @@ class Entry:
     minhash: LeanMinHash
     digest: str
     language: str | None
+    order: int = -1  # arrival number in the index (-1: not indexed yet)
+    grown: bool = False  # more sentences embedded since it was last kept
 
     def full_vectors(self) -> np.ndarray:
         """Embeddings of every sentence; computed when the article first reaches alignment."""
         if len(self.vectors) < len(self.sentences):
-            rest = embeddings.encode(self.sentences[len(self.vectors) :])
+            rest = compact(embeddings.encode(self.sentences[len(self.vectors) :]))
             self.vectors = np.vstack([self.vectors, rest])
+            self.grown = True
         return self.vectors
+
+
+def compact(vectors: np.ndarray) -> np.ndarray:
+    """Sentence vectors as the index keeps them: float16 values (in float32 arrays), so
+    that an entry read back from a store is the entry that was written."""
+    return vectors.astype(np.float16).astype(np.float32)
 
 
 @dataclass(slots=True)
@@ -102,7 +115,7 @@ class ReuseEdge:
         }
 
 
-def _sentences(article: Article) -> list[str]:
+def sentences_of(article: Article) -> list[str]:
     return split_sentences(article.text) or [article.text.strip()]
 
 
@@ -113,26 +126,36 @@ def _language(article: Article) -> str | None:
 
 
 class ReuseIndex:
-    """Articles indexed for reuse detection; ``add`` returns the new article's edges."""
+    """Articles indexed for reuse detection; ``add`` returns the new article's edges.
 
-    def __init__(self) -> None:
-        self.entries: dict[str, Entry] = {}
-        self.order: dict[str, int] = {}
-        self.by_digest: dict[str, str] = {}
+    ``tables`` is where the keys and entries live (:mod:`newstrace.reuse.tables`): in
+    memory by default, or in a store.
+    """
+
+    def __init__(self, tables: ReuseTables | None = None) -> None:
+        self.tables: ReuseTables = tables if tables is not None else MemoryTables()
+        # the LSH's parameters (bands and rows for the threshold) and its band hash are
+        # datasketch's own; its buckets are the tables' keys
         self.lsh = MinHashLSH(threshold=NEAR_DUPLICATE_JACCARD, num_perm=NUM_PERM)
         self.simhash = SimHasher(embeddings.DIM)
-        self.bands: dict[int, list[str]] = defaultdict(list)
 
     def __len__(self) -> int:
-        return len(self.entries)
+        return self.tables.indexed()
 
     def __contains__(self, article_id: str) -> bool:
-        return article_id in self.entries
+        return bool(self.tables.known([article_id]))
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Arrival number of every indexed article (of an index in memory)."""
+        if not isinstance(self.tables, MemoryTables):
+            raise TypeError("a stored index does not list its articles")
+        return {a: e.order for a, e in self.tables.by_id.items()}
 
     # -- indexing -----------------------------------------------------------------------------
     def entry_for(self, article: Article, sentences: list[str] | None = None) -> Entry:
-        sentences = sentences or _sentences(article)
-        lead = embeddings.encode(sentences[:LEAD])
+        sentences = sentences or sentences_of(article)
+        lead = compact(embeddings.encode(sentences[:LEAD]))
         return Entry(
             article,
             sentences,
@@ -143,34 +166,43 @@ class ReuseIndex:
             _language(article),
         )
 
+    def keys(self, entry: Entry) -> list[str]:
+        """The lookup keys of ``entry``: its text digest, its MinHash LSH band hashes
+        (datasketch's bands and hash), and the SimHash bands of its document vector."""
+        hashvalues = entry.minhash.hashvalues
+        bands = [f"m{n}:{self.lsh._H(hashvalues[start:end]).hex()}"
+                 for n, (start, end) in enumerate(self.lsh.hashranges)]
+        return [f"d:{entry.digest}", *bands,
+                *(f"s:{key}" for key in self.simhash.keys(entry.doc_vector))]
+
     def _insert(self, entry: Entry) -> None:
-        article_id = entry.article.id
-        self.entries[article_id] = entry
-        self.order[article_id] = len(self.order)
-        self.by_digest.setdefault(entry.digest, article_id)
-        self.lsh.insert(article_id, entry.minhash, check_duplication=False)
-        for key in self.simhash.keys(entry.doc_vector):
-            self.bands[key].append(article_id)
+        entry.order = self.tables.indexed()
+        self.tables.insert(entry, self.keys(entry))
 
     # -- blocking -----------------------------------------------------------------------------
     def candidates(self, entry: Entry) -> dict[str, str]:
         """Indexed articles worth comparing with ``entry``, and the stage that found each."""
+        keys = self.keys(entry)
+        under = self.tables.lookup(keys)
         found: dict[str, str] = {}
-        twin = self.by_digest.get(entry.digest)
-        if twin:
-            found[twin] = "exact"
-        for other in self.lsh.query(entry.minhash):
-            found.setdefault(other, "minhash")
+        twins = under.get(keys[0], [])
+        if twins:  # the first article indexed with this text
+            known = self.tables.entries(twins)
+            found[min(known, key=lambda a: known[a].order)] = "exact"
+        for key in keys[1 : 1 + len(self.lsh.hashranges)]:
+            for other in under.get(key, ()):
+                found.setdefault(other, "minhash")
         near = {
             other
-            for key in self.simhash.keys(entry.doc_vector)
-            for other in self.bands.get(key, ())
+            for key in keys[1 + len(self.lsh.hashranges) :]
+            for other in under.get(key, ())
             if other not in found
         }
         near.discard(entry.article.id)
         if near:
-            ids = sorted(near)
-            cosines = np.vstack([self.entries[i].doc_vector for i in ids]) @ entry.doc_vector
+            entries = self.tables.entries(sorted(near))
+            ids = sorted(entries)
+            cosines = np.vstack([entries[i].doc_vector for i in ids]) @ entry.doc_vector
             for k in descending(cosines)[:MAX_ALIGNED]:  # nearest first, by id on a tie
                 if cosines[k] >= DOC_COSINE:
                     found[ids[k]] = "embedding"
@@ -180,9 +212,11 @@ class ReuseIndex:
     # -- comparing ----------------------------------------------------------------------------
     def add(self, article: Article) -> list[ReuseEdge]:
         """Index ``article`` and return its reuse edges with what was indexed before."""
-        if article.id in self.entries:
+        if article.id in self:
             return []
-        return self._add_entry(self.entry_for(article))
+        edges = self._add_entry(self.entry_for(article))
+        self.tables.flush()
+        return edges
 
     def add_many(self, articles: Iterable[Article]) -> list[ReuseEdge]:
         """Index ``articles`` in order: the same edges as ``add`` one by one, faster.
@@ -198,10 +232,12 @@ class ReuseIndex:
         >>> index.add_many([])
         []
         """
-        fresh = list({a.id: a for a in articles if a.id not in self.entries}.values())
+        given = list({a.id: a for a in articles}.values())
+        known = self.tables.known([a.id for a in given])
+        fresh = [a for a in given if a.id not in known]
         if not fresh:
             return []
-        sentences = [_sentences(a) for a in fresh]
+        sentences = [sentences_of(a) for a in fresh]
         embeddings.encode([s for sents in sentences for s in sents[:LEAD]])  # fills the cache
         entries = [self.entry_for(a, sents) for a, sents in zip(fresh, sentences, strict=True)]
         docs = np.vstack([e.doc_vector for e in entries])
@@ -211,22 +247,28 @@ class ReuseIndex:
             close[np.arange(len(close)), np.arange(start, start + len(close))] = 0.0
             will_align.extend(start + np.flatnonzero((close >= DOC_COSINE).any(axis=1)))
         embeddings.encode([s for i in will_align for s in sentences[i][LEAD:]])
-        return [edge for entry in entries for edge in self._add_entry(entry)]
+        edges = [edge for entry in entries for edge in self._add_entry(entry)]
+        self.tables.flush()
+        return edges
 
     def _add_entry(self, entry: Entry) -> list[ReuseEdge]:
+        found = self.candidates(entry)
+        others = self.tables.entries(list(found))
         edges = [
             edge
-            for other_id, stage in sorted(
-                self.candidates(entry).items(), key=lambda kv: self.order[kv[0]]
-            )
-            if (edge := self.compare(self.entries[other_id], entry, stage)) is not None
+            for other_id, stage in sorted(found.items(), key=lambda kv: others[kv[0]].order)
+            if (edge := self.compare(others[other_id], entry, stage)) is not None
         ]
+        for other in others.values():
+            if other.grown:  # its later sentences were embedded to align it: keep them
+                other.grown = False
+                self.tables.changed(other)
         self._insert(entry)
         return edges
 
     def compare(self, old: Entry, new: Entry, stage: str) -> ReuseEdge | None:
         """The edge between two entries, or None when neither reuses the other."""
-        order = {**self.order, new.article.id: len(self.order)}
+        order = {old.article.id: old.order, new.article.id: self.tables.indexed()}
         if stage == "exact" or old.digest == new.digest:
             return self._edge(old, new, "duplicate", 1.0, order, exact=True)
         jaccard = old.minhash.jaccard(new.minhash)
@@ -301,21 +343,12 @@ class ReuseIndex:
 
     # -- persistence --------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
-        """A JSON-ready snapshot: articles' fingerprints and float16 sentence embeddings."""
+        """A JSON-ready snapshot of an index in memory: fingerprints and float16 vectors."""
+        if not isinstance(self.tables, MemoryTables):
+            raise TypeError("a stored index is its tables: it has no snapshot")
         items = []
-        for article_id in sorted(self.order, key=self.order.__getitem__):
-            e = self.entries[article_id]
-            items.append(
-                {
-                    "article": e.article.to_dict(),
-                    "sentences": e.sentences,
-                    "vectors": _b64(e.vectors.astype(np.float16)),
-                    "minhash": _b64(e.minhash.hashvalues.astype(np.uint64)),
-                    "seed": int(e.minhash.seed),
-                    "scheme": e.minhash.scheme,
-                    "language": e.language,
-                }
-            )
+        for entry in self.tables.entries_in_order():
+            items.append({"article": entry.article.to_dict(), **entry_to_product(entry)})
         return {"version": STATE_VERSION, "entries": items}
 
     @classmethod
@@ -324,22 +357,8 @@ class ReuseIndex:
         if not state or state.get("version") != STATE_VERSION:
             return index
         for item in state["entries"]:
-            article = Article.from_dict(item["article"])
-            vectors = _unb64(item["vectors"], np.float16).reshape(-1, embeddings.DIM)
-            vectors = vectors.astype(np.float32)
-            hashvalues = _unb64(item["minhash"], np.uint64)
-            signature = LeanMinHash(seed=item["seed"], hashvalues=hashvalues, scheme=item["scheme"])
-            index._insert(
-                Entry(
-                    article,
-                    item["sentences"],
-                    vectors,
-                    embeddings.mean_vector(vectors[:LEAD]),
-                    signature,
-                    exact_hash(article.text),
-                    item["language"],
-                )
-            )
+            entry = entry_from_product(Article.from_dict(item["article"]), item)
+            index.tables.insert(entry, index.keys(entry))
         return index
 
 
@@ -433,11 +452,3 @@ def describe_changes(
                 }
             )
     return changes
-
-
-def _b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
-def _unb64(text: str, dtype: type) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()

@@ -84,3 +84,21 @@ article_products = Table(
     Column("kind", String(64), primary_key=True),
     Column("data", JSON, nullable=False),
 )
+
+# The inverted indexes of the stages: members (article or cluster ids) under keys.
+index_keys = Table(
+    "index_keys",
+    metadata,
+    Column("stage", String(32), primary_key=True),
+    Column("key", String(160), primary_key=True),
+    Column("member", String(64), primary_key=True),
+)
+
+# The structures a stage keeps row by row (events, stories, term counts), by key.
+stage_rows = Table(
+    "stage_rows",
+    metadata,
+    Column("stage", String(32), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("data", JSON, nullable=False),
+)

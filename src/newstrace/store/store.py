@@ -42,9 +42,11 @@ from newstrace.store.schema import (
     article_products,
     article_scopes,
     articles,
+    index_keys,
     ingest_errors,
     results,
     sources,
+    stage_rows,
     stage_state,
 )
 
@@ -583,6 +585,14 @@ class Store:
         """The per-article products kept in this store (a stage's ``ProductCache``)."""
         return StoredProducts(self)
 
+    def stage_rows(self, stage: str) -> StoredRows:
+        """The rows ``stage`` keeps in this store (a ``RowStore``)."""
+        return StoredRows(self, stage)
+
+    def key_index(self, stage: str) -> StoredKeys:
+        """The inverted index ``stage`` keeps in this store (a ``KeyIndex``)."""
+        return StoredKeys(self, stage)
+
     def iter_articles(self, *, batch: int = 500) -> Iterator[Article]:
         """Every stored article in ingest order, read ``batch`` at a time."""
         after = 0
@@ -631,6 +641,80 @@ class StoredProducts:
                 index_elements=[article_products.c.article_id, article_products.c.kind],
                 set_={"data": upsert.excluded.data}),
                 [{"article_id": a, "kind": kind, "data": v} for a, v in values.items()])
+
+
+class StoredRows:
+    """One stage's rows in the store: JSON values under string keys.
+
+    >>> with Store.open(":memory:") as store:
+    ...     rows = store.stage_rows("demo")
+    ...     rows.save({"e:1": {"n": 1}, "w:war": 3})
+    ...     rows.save({"w:war": 4})
+    ...     rows.load(["w:war", "e:1", "e:2"])
+    {'e:1': {'n': 1}, 'w:war': 4}
+    """
+
+    def __init__(self, store: Store, stage: str) -> None:
+        self.store = store
+        self.stage = stage
+
+    def load(self, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = sorted(set(keys))
+        found: dict[str, Any] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                found.update(conn.execute(
+                    select(stage_rows.c.key, stage_rows.c.data)
+                    .where(stage_rows.c.stage == self.stage,
+                           stage_rows.c.key.in_(wanted[start : start + 500]))).all())
+        return found
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        if not values:
+            return
+        upsert = self.store._insert(stage_rows)
+        rows = [{"stage": self.stage, "key": k, "data": v} for k, v in values.items()]
+        with self.store._write() as conn:
+            for start in range(0, len(rows), 5000):
+                conn.execute(upsert.on_conflict_do_update(
+                    index_elements=[stage_rows.c.stage, stage_rows.c.key],
+                    set_={"data": upsert.excluded.data}), rows[start : start + 5000])
+
+
+class StoredKeys:
+    """One stage's inverted index in the store: members under keys.
+
+    >>> with Store.open(":memory:") as store:
+    ...     keys = store.key_index("demo")
+    ...     keys.add([("k1", "a"), ("k1", "b"), ("k2", "a"), ("k1", "a")])
+    ...     keys.lookup(["k1", "k3"])
+    {'k1': ['a', 'b']}
+    """
+
+    def __init__(self, store: Store, stage: str) -> None:
+        self.store = store
+        self.stage = stage
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        wanted = sorted(set(keys))
+        found: dict[str, list[str]] = {}
+        with self.store.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                rows = conn.execute(
+                    select(index_keys.c.key, index_keys.c.member)
+                    .where(index_keys.c.stage == self.stage,
+                           index_keys.c.key.in_(wanted[start : start + 500]))
+                    .order_by(index_keys.c.key, index_keys.c.member))
+                for key, member in rows:
+                    found.setdefault(key, []).append(member)
+        return found
+
+    def add(self, pairs: Sequence[tuple[str, str]]) -> None:
+        rows = [{"stage": self.stage, "key": k, "member": m} for k, m in dict.fromkeys(pairs)]
+        if not rows:
+            return
+        with self.store._write() as conn:
+            conn.execute(self.store._insert(index_keys).on_conflict_do_nothing(), rows)
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -15,7 +15,12 @@ from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
 from newstrace.stages import ProductCache, StageContext, StageResult
 from newstrace.stories.clusterer import StoryClusterer
-from newstrace.stories.features import extract, features_from_product, features_to_product
+from newstrace.stories.features import (
+    extract,
+    features_from_product,
+    features_to_product,
+    terms,
+)
 from newstrace.stories.summarize import summary_for, title_for
 
 __all__ = ["StoryClusterer", "analyze", "link"]
@@ -29,11 +34,11 @@ FEATURES_PRODUCT = "stories.features/1"
 _last: tuple[dict[str, Any], StoryClusterer] | None = None
 
 
-def _clusterer(state: dict[str, Any] | None) -> StoryClusterer:
+def _clusterer(state: dict[str, Any] | None, context: StageContext | None) -> StoryClusterer:
     global _last
     if state is not None and _last is not None and _last[0] is state:
         return _last[1]
-    clusterer = StoryClusterer.from_state(state)
+    clusterer = StoryClusterer.from_state(state, context.rows if context else None)
     if state is not None:
         _last = (state, clusterer)
     return clusterer
@@ -41,21 +46,31 @@ def _clusterer(state: dict[str, Any] | None) -> StoryClusterer:
 
 def _new_state(clusterer: StoryClusterer) -> dict[str, Any]:
     global _last
+    clusterer.flush()
     state = clusterer.to_state()
     _last = (state, clusterer)
     return state
 
 
-def link(articles: Sequence[Article], *, state: dict[str, Any] | None) -> StageResult:
-    """Add ``articles`` to the store-wide events and stories.
-
-    ``records["links"]`` ties each article to the other members of its story,
-    whenever they came.
-    """
-    clusterer = _clusterer(state)
+def _added(clusterer: StoryClusterer, articles: Sequence[Article]) -> list[Article]:
+    """Place the articles not placed yet; return them."""
+    clusterer.prefetch_articles([a.id for a in articles])
     added = [a for a in articles if a.id not in clusterer.event_of]
     for article in added:
         clusterer.add(article)
+    return added
+
+
+def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
+         context: StageContext | None = None) -> StageResult:
+    """Add ``articles`` to the store-wide events and stories.
+
+    ``records["links"]`` ties each article to the other members of its story,
+    whenever they came. With a store (``context.rows``) the events and stories are
+    its rows; ``state`` only counts documents.
+    """
+    clusterer = _clusterer(state, context)
+    added = _added(clusterer, articles)
     links: list[tuple[str, str]] = []
     for story_id in sorted({clusterer.events[clusterer.event_of[a.id]].parent or ""
                             for a in articles} - {""}):
@@ -66,7 +81,9 @@ def link(articles: Sequence[Article], *, state: dict[str, Any] | None) -> StageR
 
 
 def _story_members(clusterer: StoryClusterer, story_id: str) -> list[str]:
-    return [a for e in clusterer.stories[story_id].members for a in clusterer.events[e].members]
+    events = clusterer.stories[story_id].members
+    clusterer.events.prefetch(events)
+    return [a for e in events for a in clusterer.events[e].members]
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
@@ -74,11 +91,12 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
             ) -> StageResult:
     """The events and stories of ``articles``, each with those of its members among them
     (all of them in a scope); articles not yet placed are added first."""
-    clusterer = _clusterer(state)
-    added = [a for a in articles if a.id not in clusterer.event_of]
-    for article in added:
-        clusterer.add(article)
+    clusterer = _clusterer(state, context)
+    added = _added(clusterer, articles)
     _features(clusterer, articles, context.products if context else None)
+    # the summaries weigh the members' words: their counts read at once
+    clusterer.words.df.prefetch(t for a in articles  # type: ignore[attr-defined]
+                                for t in terms(f"{a.title or ''} {a.text}"))
     # titles and summaries come from originals: a known copy (a content farm's rewrite,
     # its invented quotation, its drifted wording) speaks for no one
     reuse = upstream.get("reuse")
@@ -89,7 +107,9 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     # in the order their first article came
     story_ids = dict.fromkeys(clusterer.events[clusterer.event_of[a.id]].parent or ""
                               for a in articles)
+    clusterer.stories.prefetch(s for s in story_ids if s)
     for story in (clusterer.stories[s] for s in story_ids if s):
+        clusterer.events.prefetch(story.members)
         events = []
         for event_id in story.members:
             event = clusterer.events[event_id]

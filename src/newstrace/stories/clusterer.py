@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import base64
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +26,9 @@ import numpy as np
 from newstrace.nlp import embeddings
 from newstrace.nlp.similarity import first_best
 from newstrace.records import Article
+from newstrace.stages import RowStore
 from newstrace.stories.features import Features, extract
+from newstrace.stories.tables import StoredMap
 from newstrace.stories.tfidf import IncrementalTfidf, cosine
 
 #: Weights of the similarity features. Hand-set, then the two thresholds were
@@ -43,6 +45,7 @@ MAX_TERMS = 300  # terms kept per cluster field (the heaviest)
 INDEX_TERMS = 15  # an article looks up events through its heaviest terms and names
 MAX_CANDIDATES = 30  # events scored per article: those sharing the most lookup keys
 STATE_VERSION = 1
+ROWS_VERSION = "rows-1"  # the state of a clusterer whose structures are rows
 
 
 @dataclass
@@ -118,19 +121,56 @@ def _days_apart(a: str | None, b: str | None) -> float | None:
 
 
 class StoryClusterer:
-    """Events and stories built one article at a time."""
+    """Events and stories built one article at a time.
+
+    With ``rows`` (a store's rows for this stage) events, stories, lookup keys, the
+    article -> event map and document frequencies are read from the store as new
+    articles need them and written back by :meth:`flush`; ``state`` (from
+    :meth:`to_state`) then only counts documents. Without, everything is in memory
+    and :meth:`to_state` is a whole snapshot.
+    """
 
     def __init__(self, event_threshold: float = EVENT_THRESHOLD,
-                 story_threshold: float = STORY_THRESHOLD) -> None:
+                 story_threshold: float = STORY_THRESHOLD, rows: RowStore | None = None,
+                 docs: tuple[int, int] = (0, 0)) -> None:
         self.event_threshold = event_threshold
         self.story_threshold = story_threshold
-        self.words = IncrementalTfidf()
-        self.name_df = IncrementalTfidf()
-        self.events: dict[str, Cluster] = {}
-        self.stories: dict[str, Cluster] = {}
-        self.event_of: dict[str, str] = {}
-        self.index: dict[str, list[str]] = defaultdict(list)  # term -> event ids
+        self.rows = rows
+        self.words = IncrementalTfidf(StoredMap(rows, "w:", int, int), docs[0])
+        self.name_df = IncrementalTfidf(StoredMap(rows, "n:", int, int), docs[1])
+        self.events: StoredMap[Cluster] = StoredMap(rows, "e:", Cluster.to_state,
+                                                    Cluster.from_state)
+        self.stories: StoredMap[Cluster] = StoredMap(rows, "s:", Cluster.to_state,
+                                                     Cluster.from_state)
+        self.event_of: StoredMap[str] = StoredMap(rows, "a:", str, str)
+        self.index: StoredMap[list[str]] = StoredMap(rows, "i:", list, list)  # key -> events
         self.features: dict[str, Features] = {}  # this session's articles, for summaries
+
+    def _maps(self) -> tuple[StoredMap[Any], ...]:
+        return (self.words.df, self.name_df.df, self.events, self.stories,  # type: ignore[return-value]
+                self.event_of, self.index)
+
+    def flush(self) -> None:
+        """Write what changed to the store's rows (nothing to do in memory)."""
+        for rows in self._maps():
+            rows.flush()
+
+    def prefetch_articles(self, article_ids: list[str]) -> None:
+        """Read ahead where ``article_ids`` were placed, and their events and stories."""
+        self.event_of.prefetch(article_ids)
+        events = [self.event_of[a] for a in article_ids if a in self.event_of]
+        self.events.prefetch(events)
+        self.stories.prefetch(self.events[e].parent or "" for e in events)
+
+    def _touch(self, cluster: Cluster) -> None:
+        (self.events if cluster.id.startswith("event-") else self.stories).touch(cluster.id)
+
+    def _prefetch_terms(self, clusters: list[Cluster]) -> None:
+        """Read the frequencies the weights of ``clusters`` need, in one go each."""
+        fresh = [c for c in clusters if c._cache is None]
+        if fresh:
+            self.words.df.prefetch(t for c in fresh for t in (*c.title, *c.body))  # type: ignore[attr-defined]
+            self.name_df.df.prefetch(t for c in fresh for t in c.names)  # type: ignore[attr-defined]
 
     # -- scoring ------------------------------------------------------------------------------
     def _weighted(self, c: Cluster | Features) -> dict[str, Any]:
@@ -143,6 +183,7 @@ class StoryClusterer:
                     "names": self.name_df.weigh(c.names), "dense": vector / norm}
         if isinstance(c, Cluster):
             c._cache = weighted
+            self._touch(c)  # the weights in use are kept with the cluster
         return weighted
 
     def similarity(self, a: Cluster | Features, b: Cluster, date_a: str | None,
@@ -176,13 +217,18 @@ class StoryClusterer:
         """Place an article by its extracted features (the expensive part is done)."""
         article_id = f.article_id
         self.features[article_id] = f
+        self.words.df.prefetch((*f.title, *f.body))  # type: ignore[attr-defined]
+        self.name_df.df.prefetch(f.names)  # type: ignore[attr-defined]
         self.words.observe(list(f.title) + list(f.body))
         self.name_df.observe(f.names)
         keys = self._lookup_terms(f)
-        shared = Counter(e for k in keys for e in self.index.get(k, ())[-200:])
+        self.index.prefetch(keys)
+        shared = Counter(e for k in keys for e in self.index.get(k, [])[-200:])
         ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
         candidates = sorted(e for e, _ in ranked)
+        self.events.prefetch(candidates)
         events = [self.events[e] for e in candidates]
+        self._prefetch_terms(events)
         scores = [self.similarity(f, event, f.date, event.date) for event in events]
         close = [n for n, score in enumerate(scores) if score >= self.event_threshold]
         # candidates are sorted by id: on a tie the first one wins, on every machine
@@ -194,18 +240,23 @@ class StoryClusterer:
             self._place_in_story(best, candidates)
         else:
             best.absorb(f, article_id)
+            self.events.touch(best.id)
             if best.parent:
                 self.stories[best.parent].absorb(f, None)
+                self.stories.touch(best.parent)
         self.event_of[article_id] = best.id
         for key in keys:
-            bucket = self.index[key]
+            bucket = self.index.get(key, [])
             if not bucket or bucket[-1] != best.id:
-                bucket.append(best.id)
+                # only the last 200 are ever looked at
+                self.index[key] = [*bucket[-199:], best.id]
         return best.id, best.parent or ""
 
     def _place_in_story(self, event: Cluster, neighbour_events: list[str]) -> None:
         parents = {self.events[e].parent for e in neighbour_events}
+        self.stories.prefetch(p for p in parents if p)
         stories = [self.stories[s] for s in sorted(p for p in parents if p)]
+        self._prefetch_terms(stories)
         scores = [self.similarity(event, story, event.date, story.date, STORY_DAYS)
                   for story in stories]
         close = [n for n, score in enumerate(scores) if score > self.story_threshold]
@@ -213,12 +264,17 @@ class StoryClusterer:
         best = stories[close[first_best([scores[n] for n in close])]] if close else None
         if best is None:
             best = Cluster(f"story-{event.members[0]}")
-            self.stories[best.id] = best
         best.absorb(event, event.id)
+        self.stories[best.id] = best
         event.parent = best.id
+        self.events.touch(event.id)
 
     # -- persistence --------------------------------------------------------------------------
     def to_state(self) -> dict[str, Any]:
+        """With rows: the document counts (the rest is in the rows; :meth:`flush` first).
+        In memory: a whole snapshot."""
+        if self.rows is not None:
+            return {"version": ROWS_VERSION, "docs": [self.words.docs, self.name_df.docs]}
         return {"version": STATE_VERSION,
                 "words": {"df": dict(self.words.df), "docs": self.words.docs},
                 "names": {"df": dict(self.name_df.df), "docs": self.name_df.docs},
@@ -227,13 +283,21 @@ class StoryClusterer:
                 "index": {k: v[-200:] for k, v in self.index.items()}}
 
     @classmethod
-    def from_state(cls, state: dict[str, Any] | None) -> StoryClusterer:
+    def from_state(cls, state: dict[str, Any] | None, rows: RowStore | None = None
+                   ) -> StoryClusterer:
+        if rows is not None:
+            docs = tuple(state["docs"]) if state and state.get("version") == ROWS_VERSION \
+                else (0, 0)
+            clusterer = cls(rows=rows, docs=docs)  # type: ignore[arg-type]
+            if state and state.get("version") == STATE_VERSION:  # an earlier store's state
+                clusterer._take(cls.from_state(state))
+            return clusterer
         clusterer = cls()
         if not state or state.get("version") != STATE_VERSION:
             return clusterer
-        clusterer.words.df = Counter(state["words"]["df"])
+        clusterer.words.df.update(state["words"]["df"])
         clusterer.words.docs = state["words"]["docs"]
-        clusterer.name_df.df = Counter(state["names"]["df"])
+        clusterer.name_df.df.update(state["names"]["df"])
         clusterer.name_df.docs = state["names"]["docs"]
         for data in state["events"]:
             event = Cluster.from_state(data)
@@ -243,5 +307,14 @@ class StoryClusterer:
         for data in state["stories"]:
             story = Cluster.from_state(data)
             clusterer.stories[story.id] = story
-        clusterer.index = defaultdict(list, {k: list(v) for k, v in state["index"].items()})
+        for key, events in state["index"].items():
+            clusterer.index[key] = list(events)
         return clusterer
+
+    def _take(self, other: StoryClusterer) -> None:
+        """Move an in-memory clusterer's contents into this one's rows."""
+        for mine, theirs in zip(self._maps(), other._maps(), strict=True):
+            for key, value in theirs.held.items():
+                mine[key] = value
+        self.words.docs, self.name_df.docs = other.words.docs, other.name_df.docs
+        self.flush()

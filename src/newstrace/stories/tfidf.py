@@ -11,18 +11,24 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 
 
 class IncrementalTfidf:
-    """Document frequencies of terms, updated one document at a time."""
+    """Document frequencies of terms, updated one document at a time.
 
-    def __init__(self) -> None:
-        self.df: Counter[str] = Counter()
-        self.docs = 0
+    ``df`` may be any mutable mapping of term -> count (a store's rows, read as
+    needed: :class:`newstrace.stories.tables.StoredMap`).
+    """
+
+    def __init__(self, df: MutableMapping[str, int] | None = None, docs: int = 0) -> None:
+        self.df: MutableMapping[str, int] = Counter() if df is None else df
+        self.docs = docs
 
     def observe(self, terms: Iterable[str]) -> None:
-        self.df.update(set(terms))
+        df = self.df
+        for term in set(terms):
+            df[term] = df.get(term, 0) + 1
         self.docs += 1
 
     def idf(self, term: str) -> float:

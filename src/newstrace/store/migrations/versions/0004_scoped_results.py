@@ -7,7 +7,9 @@ results of all scopes together are the store-wide answer. ``results`` holds the
 items (PRIMARY KEY kind, scope, item id: an entity named in two scopes is an item
 of each), ``article_scopes`` the scope of every analysed article, and
 ``article_products`` what the per-article steps computed once for an article
-(its parse, its features), by product kind.
+(its parse, its features), by product kind, and ``index_keys`` the inverted
+indexes of the stages (a reuse index's band hashes: key -> member), and
+``stage_rows`` the structures a stage keeps row by row (events, term counts).
 
 The items of ``analysis_items`` (one run's answer) move to the empty scope ``""``
 until an analysis touches their articles again.
@@ -46,6 +48,18 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(64), primary_key=True),
         sa.Column("data", sa.JSON, nullable=False),
     )
+    op.create_table(
+        "index_keys",
+        sa.Column("stage", sa.String(32), primary_key=True),
+        sa.Column("key", sa.String(160), primary_key=True),
+        sa.Column("member", sa.String(64), primary_key=True),
+    )
+    op.create_table(
+        "stage_rows",
+        sa.Column("stage", sa.String(32), primary_key=True),
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("data", sa.JSON, nullable=False),
+    )
     op.execute("INSERT INTO results (kind, scope, item_id, data) "
                "SELECT kind, '', item_id, data FROM analysis_items")
     op.drop_table("analysis_items")
@@ -58,6 +72,8 @@ def downgrade() -> None:
         sa.Column("item_id", sa.String(128), primary_key=True),
         sa.Column("data", sa.JSON, nullable=False),
     )
+    op.drop_table("stage_rows")
+    op.drop_table("index_keys")
     op.drop_table("article_products")
     op.drop_table("article_scopes")
     op.drop_table("results")
