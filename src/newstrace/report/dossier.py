@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
 from newstrace.provenance.graph import EDGE_KINDS
+from newstrace.scopes import item_article_ids
 
 _env = Environment(
     loader=PackageLoader("newstrace.report", "templates"),
@@ -503,6 +504,52 @@ def context(report: dict[str, Any], *, link_prefix: str = "#article-") -> dict[s
     }
 
 
-def render_dossier(report: dict[str, Any]) -> str:
-    """Render the dossier page for ``report``."""
-    return _env.get_template("dossier.html").render(**context(report))
+#: at most this many items a section of the dossier shows (stories: the largest first);
+#: report.json always holds everything
+SECTION_CAP = {"stories": 60, "reuse": 300, "entities": 300, "claims": 300,
+               "citations": 300, "anomalies": 300, "articles": 600}
+
+
+def capped(report: dict[str, Any], caps: dict[str, int] | None = None
+           ) -> tuple[dict[str, Any], dict[str, int]]:
+    """The part of ``report`` a dossier shows, and how many items of each kind it leaves
+    out. The largest stories come first; then the items about their articles, then
+    the others; the articles shown are those the items shown name, then the others.
+
+    >>> shown, left = capped({"stories": [{"id": "s", "article_ids": ["a"]}],
+    ...                       "articles": [{"id": "a"}, {"id": "b"}]}, {"articles": 1})
+    >>> [a["id"] for a in shown["articles"]], left["articles"]
+    (['a'], 1)
+    """
+    caps = {**SECTION_CAP, **(caps or {})}
+    shown = dict(report)
+    left: dict[str, int] = {}
+    stories = sorted(report.get("stories") or [], key=lambda s: -len(s.get("article_ids") or []))
+    shown["stories"] = stories[: caps["stories"]]
+    wanted = {a for s in shown["stories"] for a in s.get("article_ids") or []}
+    named = set(wanted)
+    for key in ("reuse", "claims", "entities", "citations", "anomalies"):
+        items = report.get(key) or []
+        first = [i for i in items if wanted & set(item_article_ids(i))]
+        rest = [i for i in items if not wanted & set(item_article_ids(i))]
+        shown[key] = (first + rest)[: caps[key]]
+        for item in shown[key]:
+            named.update(item_article_ids(item))
+    articles = report.get("articles") or []
+    ordered = [a for a in articles if a["id"] in named] + \
+        [a for a in articles if a["id"] not in named]
+    shown["articles"] = ordered[: caps["articles"]]
+    for key in SECTION_CAP:
+        left[key] = len(report.get(key) or []) - len(shown.get(key) or [])
+    if left["stories"] == 0:  # every story shown: in the report's own order
+        shown["stories"] = list(report.get("stories") or [])
+    return shown, left
+
+
+def render_dossier(report: dict[str, Any], caps: dict[str, int] | None = None) -> str:
+    """Render the dossier page for ``report``: each section capped (:func:`capped`, with
+    ``caps`` over :data:`SECTION_CAP`), with what it leaves out counted."""
+    shown, left = capped(report, caps)
+    totals = {key: len(report.get(key) or []) for key in SECTION_CAP}
+    return _env.get_template("dossier.html").render(**context(shown), left_out=left,
+                                                    totals=totals)
