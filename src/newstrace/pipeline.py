@@ -467,6 +467,14 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
     # 2. scopes
     related = list(dict.fromkeys([a.id for a in new] + [i for pair in links for i in pair]))
     old_scopes = sorted(set(store.scopes_of(related).values())) if store else []
+    legacy = store.scope_results([""]) if store else {}
+    if any(legacy.values()):
+        # results of a store analysed before scopes (one run's answer, in the empty
+        # scope): the first analysis takes in their articles and replaces them
+        related += [i for items in legacy.values() for item in items
+                    for i in item_article_ids(item) if i not in set(related)]
+        related = list(dict.fromkeys(related))
+        old_scopes = sorted({*old_scopes, *store.scopes_of(related).values(), ""})
     previous = store.scope_results(old_scopes) if store else {}
     member_ids = list(dict.fromkeys(related + (store.scope_members(old_scopes)
                                                if store else [])))
@@ -559,6 +567,13 @@ def _merged(results: Mapping[str, StageResult]) -> dict[str, list[dict[str, Any]
             for index, item in enumerate(items):
                 bucket[str(item.get("id") or f"{key}-{len(bucket)}-{index}")] = item
     return {key: list(bucket.values()) for key, bucket in merged.items()}
+
+
+def analyze_pending(store: Store, *, progress: Callable[[str, str], None] | None = None
+                    ) -> AnalysisRun:
+    """Bring the store's analysis up to date with every article stored and not yet
+    analysed (ingested without analysis, or by an older version)."""
+    return run_stages(store.get_many(store.unanalysed()), store, progress=progress)
 
 
 def analyze(

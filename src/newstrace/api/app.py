@@ -410,24 +410,25 @@ def create_app(store_url: str | None, *, token: str | None = None,
 
     @app.post("/api/analyze", status_code=202, response_model=JobOut, tags=["jobs"],
               dependencies=json_write,
-              summary="Re-run the analysis stages over the stored articles")
+              summary="Analyse the stored articles not analysed yet, store-wide")
     def analyze() -> dict[str, Any]:
         return start_analyze().to_dict()
 
     def start_analyze() -> Job:
-        from newstrace.pipeline import STAGES, run_stages
+        from newstrace.pipeline import STAGES, analyze_pending
 
         def work(job: Job) -> dict[str, Any]:
-            arts = store.list_articles()
             job.total = len(STAGES)
 
             def step(stage: str, phase: str) -> None:
                 job.message = f"{stage}: {phase}"
                 if phase == "done":
                     job.done += 1
-            run = run_stages(arts, store, progress=step)
+            # only what is new: the articles no analysis has placed yet, and the scopes
+            # they join
+            run = analyze_pending(store, progress=step)
             store.save_state(STATUS_STATE, {"status": run.status})
-            return {"articles": len(arts), "analyses": run.status}
+            return {"articles": len(run.articles), "analyses": run.status}
         return jobs.submit(Job("analyze"), work)
 
     app.state.start_analyze = start_analyze

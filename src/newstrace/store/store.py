@@ -463,6 +463,16 @@ class Store:
                     .all())
         return found
 
+    def unanalysed(self, *, limit: int | None = None) -> list[str]:
+        """Ids of stored articles no analysis has placed in a scope yet, in ingest order."""
+        stmt = (select(articles.c.id).outerjoin(
+            article_scopes, article_scopes.c.article_id == articles.c.id)
+            .where(article_scopes.c.article_id.is_(None)).order_by(articles.c.seq))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with self.engine.connect() as conn:
+            return [row[0] for row in conn.execute(stmt)]
+
     def scope_members(self, scopes: Iterable[str]) -> list[str]:
         """The articles of ``scopes``, in ingest order."""
         wanted = sorted(set(scopes))
