@@ -58,8 +58,16 @@ class Corpus:
         self.store = store
 
     @classmethod
-    def open(cls, target: str | None = None) -> Corpus:
-        """Open (or create) the corpus at a path or database URL (``None``: newstrace.db)."""
+    def open(cls, target: str | None = None, **settings: Any) -> Corpus:
+        """Open (or create) the corpus at a path or database URL (``None``: newstrace.db).
+
+        ``settings`` (``processes=1``, ``entities="crf"``, ``blas_threads=1``) set how
+        this process computes, as :func:`newstrace.settings.configure` does.
+        """
+        if settings:
+            from newstrace import settings as process_settings
+
+            process_settings.configure(**settings)
         return cls(Store.open(target))
 
     def close(self) -> None:

@@ -10,8 +10,9 @@ the results come back in order.
 
 Helpers come from a fork server (safe beside threads: the web server runs jobs in
 them), one pool per kind of job, kept for later jobs because a helper's start with
-its model costs 1-2 s, and stopped at exit. ``NEWSTRACE_PROCESSES`` sets how many
-processes share a job (default: 2, or 1 on a one-core machine).
+its model costs 1-2 s, and stopped at exit. How many processes share a job is the
+``processes`` setting (:mod:`newstrace.settings`: default 2, or 1 on a one-core machine);
+helpers start with the settings of the process that starts them.
 """
 
 from __future__ import annotations
@@ -19,34 +20,38 @@ from __future__ import annotations
 import atexit
 import functools
 import logging
-import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar
+
+from newstrace import settings
 
 log = logging.getLogger(__name__)
 
 P = TypeVar("P")
 R = TypeVar("R")
 
-#: Processes that share a large job, this one included.
-PROCESSES = max(1, int(os.environ.get("NEWSTRACE_PROCESSES", str(min(2, os.cpu_count() or 1)))))
+def processes() -> int:
+    """Processes that share a large job, this one included (the ``processes`` setting)."""
+    return settings.current().processes
 
-#: BLAS threads a process uses for matrix products (the sentence encoder, spaCy's layers).
-#: More than one a process on a 2-core machine made every product spin-wait (the encoder:
-#: 25 sentences/s against 273 with one thread), and one a process leaves the other cores
-#: to the helpers. ``NEWSTRACE_BLAS_THREADS`` changes it.
-BLAS_THREADS = max(1, int(os.environ.get("NEWSTRACE_BLAS_THREADS", "1")))
+
+def blas_threads() -> int:
+    """BLAS threads a process uses for matrix products (the sentence encoder, spaCy's
+    layers): the ``blas_threads`` setting. More than one a process on a 2-core machine
+    made every product spin-wait (the encoder: 25 sentences/s against 273 with one
+    thread), and one a process leaves the other cores to the helpers."""
+    return settings.current().blas_threads
 
 
 def blas_limit() -> Any:
-    """A context that holds this process's BLAS libraries to :data:`BLAS_THREADS` threads.
+    """A context that holds this process's BLAS libraries to :func:`blas_threads` threads.
 
     The loaded libraries are found once per process: ``threadpoolctl.threadpool_limits``
     scans them on every call (~1.4 ms, more than a one-sentence parse).
     """
-    return _blas_controller().limit(limits=BLAS_THREADS, user_api="blas")
+    return _blas_controller().limit(limits=blas_threads(), user_api="blas")
 
 
 @functools.cache
@@ -78,7 +83,9 @@ def _pool(kind: str, size: int) -> Any:
     with _lock:
         pool = _pools.get(kind)
         if pool is None or getattr(pool, "_broken", False):
-            pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("forkserver"))
+            pool = ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("forkserver"),
+                                       initializer=settings.adopt,
+                                       initargs=(settings.current().as_dict(),))
             _pools[kind] = pool
             if len(_pools) == 1:
                 atexit.register(stop_helpers)
@@ -110,7 +117,7 @@ def share(fn: Callable[[P], R], parts: Sequence[P], *, helpers: int | None = Non
     """
     from concurrent.futures.process import BrokenProcessPool
 
-    helpers = PROCESSES - 1 if helpers is None else helpers
+    helpers = processes() - 1 if helpers is None else helpers
     if helpers < 1 or len(parts) < 2:
         return [fn(part) for part in parts]
     try:

@@ -16,7 +16,7 @@ def test_the_parse_runs_the_recogniser_or_the_tagger() -> None:
     assert ENTITY_TAGGER in fast.pipe_names and "ner" not in fast.pipe_names
     full = nlp("spacy")  # the model's recogniser, decoded a batch at a time
     assert ENTITY_DECODER in full.pipe_names and ENTITY_TAGGER not in full.pipe_names
-    assert nlp() is full  # the default, unless NEWSTRACE_ENTITIES says otherwise
+    assert nlp() is full  # the default, unless the entities setting says otherwise
     with pytest.raises(ValueError, match="NEWSTRACE_ENTITIES"):
         nlp("stanza")
 

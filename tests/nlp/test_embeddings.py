@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import concurrent.futures.process
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from newstrace import parallel
+from newstrace import parallel, settings
 from newstrace.nlp import embeddings
 
 SENTENCES = [
@@ -53,7 +54,7 @@ def test_large_jobs_go_parallel_small_ones_do_not(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(embeddings, "_encode_in_parallel",
                         lambda texts, processes: calls.append(len(texts))
                         or embeddings._encode_sorted(texts))
-    monkeypatch.setattr(parallel, "PROCESSES", 2)
+    monkeypatch.setattr(settings, "_current", replace(settings.current(), processes=2))
     monkeypatch.setattr(embeddings, "MIN_PARALLEL", 4)
     embeddings.encode([f"Sentence number {n} of a test." for n in range(3)])
     assert calls == []

@@ -78,3 +78,34 @@ def test_shrinking_parts_cover_every_item_once_in_order() -> None:
     assert all(len(run) >= 2 for run in runs[:-1])
     assert len(runs[0]) >= len(runs[-1])
     assert parallel.shrinking_parts([], 2, 2) == []
+
+
+def _pid_and_settings(_: int) -> tuple[int, str, int]:
+    from newstrace import settings
+
+    return os.getpid(), settings.current().entities, settings.current().blas_threads
+
+
+def test_helpers_start_with_the_settings_configured_by_arguments() -> None:
+    from newstrace import settings
+
+    before = settings.configure(entities="crf", blas_threads=1)
+    try:
+        results = parallel.share(_pid_and_settings, [1, 2, 3, 4], helpers=1, kind="settings")
+        helpers = {r for r in results if r[0] != os.getpid()}
+        assert helpers, "no part went to the helper"
+        assert {(e, b) for _, e, b in results} == {("crf", 1)}
+        settings.configure(entities="spacy")  # stops the helpers: the next ones see it
+        again = parallel.share(_pid_and_settings, [1, 2, 3, 4], helpers=1, kind="settings")
+        assert {e for _, e, _ in again} == {"spacy"}
+    finally:
+        settings.configure(**before.as_dict())
+
+
+def test_a_bad_setting_is_refused_with_its_name() -> None:
+    from newstrace import settings
+
+    with pytest.raises(ValueError, match="entities must be"):
+        settings.configure(entities="stanza")
+    with pytest.raises(ValueError, match="at least 1"):
+        settings.configure(processes=0)

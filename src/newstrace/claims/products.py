@@ -62,15 +62,20 @@ EXTRACT_VERSION = 1
 _UNDECODABLE = (KeyError, TypeError, ValueError, IndexError, AttributeError)
 
 
-@functools.cache
 def extract_kind() -> str:
+    """The kind of the extraction's products here (see :func:`_extract_kind`)."""
+    return _extract_kind(parsing.entities_choice())
+
+
+@functools.cache
+def _extract_kind(entities: str) -> str:
     """The kind of the extraction's products here: ``claims.extract/<version>-<digest>``
     (see the module); under 32 characters, a store's kind column.
 
     >>> extract_kind().startswith(f"claims.extract/{EXTRACT_VERSION}-")
     True
     """
-    digest = hashlib.sha256(f"entities={parsing.ENTITIES}\n".encode())
+    digest = hashlib.sha256(f"entities={entities}\n".encode())
     for name in (*parsing.MODELS, "spacy"):
         digest.update(f"{name}={_version(name)}\n".encode())
     for model in sorted((Path(parsing.__file__).with_name("models")).glob("*.crfsuite")):

