@@ -19,11 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from newstrace.records import Article, InputError
+from newstrace.registry import REPORT_KEYS
 from newstrace.scopes import item_article_ids, merge_items
 from newstrace.store import Store
 
 #: report keys of analysis results, in report order
-RESULT_KINDS = ("reuse", "stories", "entities", "claims", "citations", "anomalies")
+RESULT_KINDS = REPORT_KEYS
 
 
 class SelectionError(ValueError):
@@ -170,10 +171,8 @@ def report_from_store(store: Store, selection: Selection,
     return build_report(articles, items, status=status or _status(store), errors=errors)
 
 
-#: the stage state under which the pipeline keeps how the last analysis went
-STATUS_STATE = "analyses"
-
-
 def _status(store: Store) -> dict[str, str]:
     """How each stage went the last time the store was analysed."""
+    from newstrace.pipeline import STATUS_STATE
+
     return dict((store.load_state(STATUS_STATE) or {}).get("status") or {})

@@ -183,3 +183,6 @@ def shrinking_parts(sizes: Sequence[int], processes: int, smallest: int) -> list
         left -= taken
         start = end
     return runs
+
+
+settings.on_change(stop_helpers)  # helpers started with other settings must not serve on

@@ -13,7 +13,6 @@ are kept in the store.
 from __future__ import annotations
 
 import gc
-import importlib
 import inspect
 import logging
 import multiprocessing
@@ -26,11 +25,10 @@ from typing import Any
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, StatementError
 
 from newstrace.clean import CleaningError, clean_document
-from newstrace.corpus import STATUS_STATE
 from newstrace.ingest import describe_failure, iter_inputs
 from newstrace.ingest.files import safe_text
 from newstrace.records import Article, InputError, RawDocument
-from newstrace.report.build import ANALYSIS_KEYS
+from newstrace.registry import REPORT_KEYS, STAGES
 from newstrace.scopes import components, item_article_ids, merge_items, scope_key
 from newstrace.stages import (
     KeyIndex,
@@ -47,33 +45,6 @@ log = logging.getLogger(__name__)
 
 
 
-
-
-def _loader(module: str, name: str = "analyze") -> Callable[[], Any]:
-    def load() -> Any:
-        fn = getattr(importlib.import_module(module), name, None)
-        if fn is None:
-            raise NotImplementedError(f"{module} has no {name}() yet")
-        return fn
-
-    return load
-
-
-#: The registry of analysis stages, in the order they run.
-STAGES: tuple[Stage, ...] = (
-    Stage("reuse", _loader("newstrace.reuse"), (), "duplicates, rewrites and translations",
-          link=_loader("newstrace.reuse", "link")),
-    Stage("stories", _loader("newstrace.stories"), (), "stories and dated events",
-          link=_loader("newstrace.stories", "link")),
-    Stage("claims", _loader("newstrace.claims"), (), "entities, attributions and claims",
-          prepare=_loader("newstrace.claims", "prepare")),
-    Stage(
-        "provenance",
-        _loader("newstrace.provenance"),
-        ("reuse", "stories", "claims"),
-        "citations, origins, independent sources, anomalies",
-    ),
-)
 
 
 @dataclass
@@ -346,6 +317,10 @@ def freeze_gc_between_documents() -> None:
     _gc_freezer.enabled = True
 
 
+#: the stage state under which the pipeline keeps how the last analysis went
+STATUS_STATE = "analyses"
+
+
 @dataclass
 class AnalysisRun:
     """What one analysis brought up to date: the scopes its articles belong to.
@@ -361,7 +336,7 @@ class AnalysisRun:
     scopes: list[str] = field(default_factory=list)
 
     def report_items(self) -> dict[str, list[dict[str, Any]]]:
-        return {key: list(self.items.get(key, [])) for key in ANALYSIS_KEYS}
+        return {key: list(self.items.get(key, [])) for key in REPORT_KEYS}
 
 
 @dataclass

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -95,12 +96,19 @@ def configure(**changes: Any) -> Settings:
     before = current()
     after = replace(before, **changes)
     if after != before:
-        from newstrace import parallel
-
-        parallel.stop_helpers()  # they run with the old settings
         with _lock:
             _current = after
+        for listener in list(_listeners):
+            listener()  # the helper pools stop: they run with the old settings
     return before
+
+
+_listeners: list[Callable[[], None]] = []
+
+
+def on_change(listener: Callable[[], None]) -> None:
+    """Call ``listener`` after every change :func:`configure` makes."""
+    _listeners.append(listener)
 
 
 def adopt(values: dict[str, Any]) -> None:

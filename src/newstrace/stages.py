@@ -155,6 +155,9 @@ class Stage:
 
     ``load`` gives the stage's ``analyze``; ``link`` (linking stages) and
     ``prepare`` (stages with per-article products) are optional loaders too.
+    ``produces`` names the report keys it fills; ``module``, the package whose
+    ``schema.json`` describes them. :meth:`of_package` declares a stage that is a
+    package of newstrace's kind (``analyze``, and ``link`` / ``prepare`` if it says so).
     """
 
     name: str
@@ -163,3 +166,26 @@ class Stage:
     description: str = ""
     link: Callable[[], LinkFn] | None = None
     prepare: Callable[[], PrepareFn] | None = None
+    produces: tuple[str, ...] = ()
+    module: str | None = None
+
+    @classmethod
+    def of_package(cls, name: str, module: str, *, requires: tuple[str, ...] = (),
+                   description: str = "", produces: tuple[str, ...] = (),
+                   links: bool = False, prepares: bool = False) -> Stage:
+        """The stage whose functions are ``module``'s, imported when it first runs."""
+        return cls(name, _loader(module, "analyze"), requires, description,
+                   _loader(module, "link") if links else None,
+                   _loader(module, "prepare") if prepares else None, produces, module)
+
+
+def _loader(module: str, name: str) -> Callable[[], Any]:
+    def load() -> Any:
+        import importlib
+
+        fn = getattr(importlib.import_module(module), name, None)
+        if fn is None:
+            raise NotImplementedError(f"{module} has no {name}() yet")
+        return fn
+
+    return load

@@ -50,8 +50,6 @@ def test_a_stage_that_cannot_load_fails_the_command_loudly(
         seeds_dir: Path, tmp_path: Path, monkeypatch) -> None:
     import importlib
 
-    from newstrace import pipeline
-
     real = importlib.import_module
 
     def broken_install(name: str, *args: object, **kwargs: object):
@@ -59,7 +57,7 @@ def test_a_stage_that_cannot_load_fails_the_command_loudly(
             raise ImportError("No module named 'networkx'")
         return real(name, *args, **kwargs)
 
-    monkeypatch.setattr(pipeline.importlib, "import_module", broken_install)
+    monkeypatch.setattr(importlib, "import_module", broken_install)
     result = runner.invoke(app, ["analyze", str(seeds_dir), "--db", str(tmp_path / "n.db"),
                                  "--out", str(tmp_path / "out"), "--quiet"])
     assert result.exit_code == 1

@@ -189,7 +189,7 @@ def test_lsh_band_keys_find_what_datasketch_finds() -> None:
 def _entry(name: str, signature):
     import numpy as np
 
-    from newstrace.reuse.index import Entry
+    from newstrace.reuse.entries import Entry
 
     return Entry(Article(id=name, source=name, text=""), [], np.zeros((0, 512), np.float32),
                  np.ones(512, np.float32) / np.sqrt(512), signature, name, None)

@@ -10,15 +10,13 @@ import threading
 import time
 from typing import Any
 
+from newstrace.registry import KEY_STAGE, STAGES
 from newstrace.report.build import ANALYSIS_KEYS, build_report
 from newstrace.scopes import item_article_ids
 from newstrace.store import Store
 from newstrace.store.search import article_index
 
 STATUS_STATE = "web.analyses"
-#: Report key -> the stage that fills it.
-KEY_STAGE = {"reuse": "reuse", "stories": "stories", "entities": "claims", "claims": "claims",
-             "citations": "provenance", "anomalies": "provenance"}
 
 
 class Data:
@@ -68,7 +66,7 @@ class Data:
             for key, stage in KEY_STAGE.items():
                 if stage not in status and self.items(key):
                     status[stage] = "done"
-            for stage in ("reuse", "stories", "claims", "provenance"):
+            for stage in (s.name for s in STAGES):
                 status.setdefault(stage, "not available: not run on this store yet")
             return status
         return self._cached("status", load)

@@ -10,8 +10,10 @@ from typing import Any
 
 from newstrace import __version__
 from newstrace.records import Article, InputError
+from newstrace.registry import REPORT_KEYS
 
-ANALYSIS_KEYS = ("reuse", "stories", "entities", "claims", "citations", "anomalies")
+#: the report keys of analysis results, from the stage registry
+ANALYSIS_KEYS = REPORT_KEYS
 
 
 def build_report(

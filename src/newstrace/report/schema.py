@@ -19,9 +19,10 @@ from typing import Any
 
 import jsonschema
 
+from newstrace.registry import SCHEMA_PACKAGES
+
 #: Packages whose ``schema.json`` describes report items, by the keys they fill.
-FRAGMENT_PACKAGES = ("newstrace.reuse", "newstrace.stories", "newstrace.claims",
-                     "newstrace.provenance")
+FRAGMENT_PACKAGES = SCHEMA_PACKAGES
 
 
 def _load(package: str, name: str) -> dict[str, Any]:

@@ -25,61 +25,33 @@ from typing import Any
 
 import numpy as np
 import py3langid
-from datasketch import LeanMinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 from newstrace.nlp import embeddings
-from newstrace.nlp.sentences import split_sentences
 from newstrace.nlp.similarity import descending
 from newstrace.records import Article
 from newstrace.reuse.align import AlignedPair, align
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
 from newstrace.reuse.direction import decide
-from newstrace.reuse.fingerprints import NUM_PERM, SimHasher, exact_hash, minhash
-from newstrace.reuse.tables import (
-    MemoryTables,
-    ReuseTables,
+from newstrace.reuse.entries import (
+    LEAD,
+    Entry,
+    compact,
     entry_from_product,
     entry_to_product,
+    sentences_of,
 )
+from newstrace.reuse.fingerprints import NUM_PERM, SimHasher, exact_hash, minhash
+from newstrace.reuse.tables import MemoryTables, ReuseTables
 
 NEAR_DUPLICATE_JACCARD = 0.5  # MinHash LSH threshold on 5-shingle Jaccard
 DOC_COSINE = 0.6  # below this, two documents are not worth aligning
 MAX_ALIGNED = 25  # align at most this many nearest candidates per article: linear cost
-LEAD = 12  # sentences whose embeddings make the document vector used for blocking
 MIN_COVERAGE = 0.4  # rewrite/translation: this share of both texts aligns
 EXCERPT_COPY_COVERAGE = 0.6  # excerpt: most of the copy aligns, little of the original
 MEANING_SIMILARITY = 0.45  # a replaced phrase this far from the original changes the meaning
 MAX_PHRASES = 40  # replaced phrases embedded per edge: bounds the cost of a long rewrite
 STATE_VERSION = 2  # 2: entries carry their arrival number and digest
-
-
-@dataclass(slots=True)
-class Entry:
-    """What the index keeps of one article."""
-
-    article: Article
-    sentences: list[str]
-    vectors: np.ndarray  # (k, 512) float32, normalised: the first k sentences embedded so far
-    doc_vector: np.ndarray  # normalised mean of the lead sentences' vectors
-    minhash: LeanMinHash
-    digest: str
-    language: str | None
-    order: int = -1  # arrival number in the index (-1: not indexed yet)
-    grown: bool = False  # more sentences embedded since it was last kept
-
-    def full_vectors(self) -> np.ndarray:
-        """Embeddings of every sentence; computed when the article first reaches alignment."""
-        if len(self.vectors) < len(self.sentences):
-            rest = compact(embeddings.encode(self.sentences[len(self.vectors) :]))
-            self.vectors = np.vstack([self.vectors, rest])
-            self.grown = True
-        return self.vectors
-
-
-def compact(vectors: np.ndarray) -> np.ndarray:
-    """Sentence vectors as the index keeps them: float16 values (in float32 arrays), so
-    that an entry read back from a store is the entry that was written."""
-    return vectors.astype(np.float16).astype(np.float32)
 
 
 @dataclass(slots=True)
@@ -113,10 +85,6 @@ class ReuseEdge:
             "aligned": self.aligned,
             "changes": self.changes,
         }
-
-
-def sentences_of(article: Article) -> list[str]:
-    return split_sentences(article.text) or [article.text.strip()]
 
 
 def _language(article: Article) -> str | None:

@@ -18,23 +18,14 @@ in a :class:`ReuseTables`:
 
 from __future__ import annotations
 
-import base64
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
 
-import numpy as np
-from datasketch import LeanMinHash
-
-from newstrace.nlp import embeddings
 from newstrace.records import Article
+from newstrace.reuse.entries import ENTRY_PRODUCT, Entry, entry_from_product, entry_to_product
 from newstrace.stages import KeyIndex, ProductCache
 
-if TYPE_CHECKING:
-    from newstrace.reuse.index import Entry
-
-#: the per-article product of the reuse index: an entry's fingerprints and vectors
-ENTRY_PRODUCT = "reuse.entry/1"
 #: entries a stored index keeps in memory between lookups (a bound for long runs)
 CACHED_ENTRIES = 20_000
 
@@ -180,31 +171,3 @@ class StoredTables:
         for entry in self.pending.values():
             self._cached(entry)
         self.pending, self.pending_keys = {}, []
-
-
-def entry_to_product(entry: Entry) -> dict[str, Any]:
-    """An entry as a JSON-ready product (its article is the store's)."""
-    return {"order": entry.order, "vectors": b64(entry.vectors.astype(np.float16)),
-            "minhash": b64(entry.minhash.hashvalues.astype(np.uint64)),
-            "seed": int(entry.minhash.seed), "scheme": entry.minhash.scheme,
-            "digest": entry.digest, "language": entry.language}
-
-
-def entry_from_product(article: Article, value: Mapping[str, Any]) -> Entry:
-    from newstrace.reuse.index import LEAD, Entry, sentences_of
-
-    vectors = unb64(value["vectors"], np.float16).reshape(-1, embeddings.DIM)
-    vectors = vectors.astype(np.float32)
-    signature = LeanMinHash(seed=value["seed"], hashvalues=unb64(value["minhash"], np.uint64),
-                            scheme=value["scheme"])
-    return Entry(article, sentences_of(article), vectors,
-                 embeddings.mean_vector(vectors[:LEAD]), signature, value["digest"],
-                 value["language"], value["order"])
-
-
-def b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
-def unb64(text: str, dtype: Any) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
