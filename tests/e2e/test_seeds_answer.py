@@ -92,3 +92,23 @@ def test_the_copy_shows_its_invented_quotation_and_no_noise(report) -> None:
                for c in invented)  # 000 reports it indirectly; 001 quotes it
     meanings = {(c["from"], c["to"]) for c in changes if c["type"] == "meaning"}
     assert ("size", "quality") in meanings and ("sources", "yet") not in meanings
+
+
+def test_a_denial_denies_what_someone_else_said_not_its_own_words(report) -> None:
+    # 002: "Putin's spokesman Dmitry Pesco also denied the allegations, saying that Moscow
+    # had the capability ...": the allegations are the US officials' (the Kremlin's
+    # request), not the rest of Peskov's own sentence
+    by_id = {c["id"]: c for c in report["claims"]}
+    peskov = next(c for c in report["claims"]
+                  if c["kind"] == "denial" and "denied the allegations" in c["text"])
+    assert peskov["denies"]
+    for target_id in peskov["denies"]:
+        target = by_id[target_id]
+        assert "Moscow had the capability" not in target["text"]
+        assert "Kremlin" in target["text"]
+    for denial in (c for c in report["claims"] if c["kind"] == "denial"):
+        deniers = {(a.get("source") or {}).get("text") for a in denial["attributions"]}
+        for target_id in denial["denies"]:
+            speakers = {(a.get("source") or {}).get("text")
+                        for a in by_id[target_id]["attributions"]}
+            assert speakers != deniers, (denial["text"], by_id[target_id]["text"])

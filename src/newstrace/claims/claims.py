@@ -349,6 +349,10 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
                 bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
             best = best + bonus[subject]
         best = np.where(questions, -1.0, best)
+        # a denial denies what someone else said: not its own sentence ("denied the
+        # allegations, saying that Moscow had the capability..."), not its speaker's words
+        own = np.array([_said_by_the_denier(c, denial.attributions[0]) for c in claims])
+        best = np.where(own, -1.0, best)
         when = _days(dates.get(denial.attributions[0].article_id or ""))
         if when is not None:
             apart = np.array([bool(days) and min(abs(d - when) for d in days) >= DENIAL_DAYS
@@ -365,6 +369,32 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
             "article_id": attribution.article_id, "stance": "denies",
             "evidence": _sentence(attribution).to_dict(),
             "by": attribution.source.text if attribution.source else None})
+
+
+def _said_by_the_denier(claim: Claim, denial: Attribution) -> bool:
+    """Whether ``claim`` is the denial's own saying: a member in the denial's sentence,
+    or every member the denier's.
+
+    >>> from newstrace.claims.attribution import Span
+    >>> peskov = Attribution(Span("Peskov", 0, 6), Span("denied", 7, 13),
+    ...                      Span("the allegations", 14, 29), "indirect", "named",
+    ...                      article_id="a", sentence=Span("", 0, 80))
+    >>> same = Attribution(Span("Peskov", 0, 6), Span("saying", 31, 37),
+    ...                    Span("that Moscow had the capability", 38, 79), "indirect", "named",
+    ...                    article_id="a", sentence=Span("", 0, 80))
+    >>> _said_by_the_denier(Claim("c", [same]), peskov)
+    True
+    """
+    def speaker(a: Attribution) -> str | None:
+        return a.source_entity or (a.source.text.lower() if a.source else None)
+
+    for a in claim.attributions:
+        if (a.article_id == denial.article_id and a.sentence and denial.sentence
+                and a.sentence.start < denial.sentence.end
+                and denial.sentence.start < a.sentence.end):
+            return True
+    me = speaker(denial)
+    return me is not None and {speaker(a) for a in claim.attributions} == {me}
 
 
 def _subject(content: str) -> str | None:
