@@ -11,7 +11,7 @@ PIP_VERSION := 26.3
 UV_VERSION  := 0.13.9
 UV     := $(VENV)/tools/bin/uv
 
-.PHONY: demo test lint bench clean lock
+.PHONY: demo test lint clean lock
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from reuse_wmt22 import load  # noqa: E402
+from reuse_wmt22 import load
 
 TABLES = {"articles": "text", "results": "data", "article_products": "data",
           "stage_rows": "data", "stage_state": "data", "index_keys": "key"}
