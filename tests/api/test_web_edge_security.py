@@ -320,3 +320,25 @@ def test_article_sources_do_not_show_server_paths(tmp_path) -> None:
         app.state.jobs.shutdown(wait=True)
     assert sources == {"a" * 16: "cnn.txt#L2", "b" * 16: "https://example.com/story"}
     assert one == "cnn.txt#L2"
+
+
+def test_two_workers_over_one_store_accept_each_other_s_csrf_tokens(tmp_path) -> None:
+    # uvicorn --workers 2: a form served by one worker is posted to the other
+    from fastapi.testclient import TestClient
+
+    from newstrace.api import create_app
+
+    db = str(tmp_path / "w.db")
+    first, second = create_app(db), create_app(db)
+    with TestClient(first, base_url="http://127.0.0.1") as one, \
+            TestClient(second, base_url="http://127.0.0.1") as two:
+        issued = one.get("/api/csrf")
+        token = issued.json()["csrf_token"]
+        two.cookies.update(issued.cookies)
+        files = {"files": ("a.txt", b"Short text that is long enough to keep as news here.")}
+        r = two.post("/api/ingest/files", files=files, headers={"X-CSRF-Token": token})
+        assert r.status_code == 202, r.text
+        r = two.post("/api/ingest/files", files=files, headers={"X-CSRF-Token": "0" * 64})
+        assert r.status_code == 403
+        first.state.jobs.shutdown(wait=True)
+        second.state.jobs.shutdown(wait=True)

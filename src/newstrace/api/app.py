@@ -178,7 +178,9 @@ def create_app(store_url: str | None, *, token: str | None = None,
     app.state.store, app.state.data, app.state.jobs = store, data, jobs
     app.state.token, app.state.max_upload = token, max_upload_bytes
 
-    app.state.csrf = csrf = Csrf()
+    # the store's secret: the workers of one server (uvicorn --workers N) check each
+    # other's tokens and sign-ins
+    app.state.csrf = csrf = Csrf(store.shared_secret("web.csrf"))
     app.add_middleware(Guard, max_upload=max_upload_bytes, allowed_hosts=allowed_hosts)
 
     @app.exception_handler(RequestValidationError)

@@ -147,7 +147,8 @@ class Guard:
 
 
 class Csrf:
-    """Double-submit CSRF tokens keyed by a per-process secret.
+    """Double-submit CSRF tokens keyed by a secret (the store's, shared by every worker
+    serving it; a random one of this process's if none is given).
 
     The browser holds a random nonce in a ``SameSite=Strict``, ``HttpOnly`` cookie; pages
     embed ``HMAC(secret, nonce)`` in their forms' action URL (``?csrf_token=``, so it is
@@ -160,8 +161,8 @@ class Csrf:
     HEADER = "x-csrf-token"
     FIELD = "csrf_token"
 
-    def __init__(self) -> None:
-        self._secret = secrets.token_bytes(32)
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or secrets.token_bytes(32)
 
     def _mac(self, what: str) -> str:
         return hmac.new(self._secret, what.encode(), hashlib.sha256).hexdigest()

@@ -439,6 +439,25 @@ class Store:
             ).first()
         return row[0] if row else None
 
+    def shared_secret(self, name: str) -> bytes:
+        """32 random bytes kept in the store under ``name``, made by whoever asks first:
+        every process serving this store (several web workers) signs with the same.
+
+        >>> with Store.open(":memory:") as store:
+        ...     store.shared_secret("demo") == store.shared_secret("demo")
+        True
+        """
+        import secrets
+
+        key = f"secret.{name}"
+        with self._write() as conn:
+            conn.execute(self._insert(stage_state).values(
+                stage=key, data={"hex": secrets.token_hex(32)}, updated_at=_now())
+                .on_conflict_do_nothing(index_elements=[stage_state.c.stage]))
+            data = conn.execute(select(stage_state.c.data).where(
+                stage_state.c.stage == key)).scalar_one()
+        return bytes.fromhex(data["hex"])
+
     def save_state(self, stage: str, data: dict[str, Any]) -> None:
         with self._write() as conn:
             conn.execute(
