@@ -328,6 +328,10 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
     the claims of its time (:data:`DENIAL_DAYS`) where both are dated."""
     claim_days = [[d for a in c.attributions if (d := _days(dates.get(a.article_id or "")))]
                   for c in claims]
+    # every dated member of every claim, flat: the days and whose claim they are
+    day_values = np.array([d for days in claim_days for d in days], dtype=np.int64)
+    day_owner = np.array([n for n, days in enumerate(claim_days) for _ in days], dtype=np.int64)
+    dated = np.array([bool(days) for days in claim_days])
     # a question ("reporters asked whether ...") asserts nothing: nothing to deny
     questions = np.array([all(_asks(a) for a in c.attributions) for c in claims])
     # every member of every claim in one matrix; a claim's score is its best member's
@@ -349,16 +353,21 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
                 bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
             best = best + bonus[subject]
         best = np.where(questions, -1.0, best)
-        # a denial denies what someone else said: not its own sentence ("denied the
-        # allegations, saying that Moscow had the capability..."), not its speaker's words
-        own = np.array([_said_by_the_denier(c, denial.attributions[0]) for c in claims])
-        best = np.where(own, -1.0, best)
         when = _days(dates.get(denial.attributions[0].article_id or ""))
-        if when is not None:
-            apart = np.array([bool(days) and min(abs(d - when) for d in days) >= DENIAL_DAYS
-                              for days in claim_days])
-            best = np.where(apart, -1.0, best)
+        if when is not None and len(day_values):
+            # a claim is of another time when none of its dated members is near
+            nearest = np.full(len(claims), np.inf)
+            np.minimum.at(nearest, day_owner, np.abs(day_values - when))
+            best = np.where(dated & (nearest >= DENIAL_DAYS), -1.0, best)
+        # a denial denies what someone else said: not its own sentence ("denied the
+        # allegations, saying that Moscow had the capability..."), not its speaker's words;
+        # looked at from the best down, where it can change the choice
         target_index = first_best(best)  # the first claim on a tie
+        while best[target_index] > DENIES_CLAIM and _said_by_the_denier(
+                claims[target_index], denial.attributions[0]):
+            best = best.copy()
+            best[target_index] = -1.0
+            target_index = first_best(best)
         if best[target_index] <= DENIES_CLAIM:
             continue
         target = claims[target_index]

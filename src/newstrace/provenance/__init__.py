@@ -28,7 +28,13 @@ from newstrace.provenance.anomalies import (
     text_artifacts,
 )
 from newstrace.provenance.citations import extract_citations
-from newstrace.provenance.graph import build_graph, claim_provenance, story_graphs, to_graphml
+from newstrace.provenance.graph import (
+    CitationIndex,
+    build_graph,
+    claim_provenance,
+    story_graphs,
+    to_graphml,
+)
 from newstrace.records import Article
 from newstrace.stages import StageResult
 
@@ -47,13 +53,15 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     # once per article: every claim's origins and every citation are dated by it
     dates = {a.id: trusted_date(a.text, a.published)[0] for a in articles}
     citations = extract_citations(articles, claims, entities, dates)
+    index = CitationIndex(by_id, citations, dates)  # once for the scope's every claim
     augmented = []
     for claim in claims:
         if claim.get("kind") == "denial":
             augmented.append({**claim, "origins": [], "first_reporter": None, "chains": [],
                               "independent_sources": 0})
             continue
-        augmented.append({**claim, **claim_provenance(claim, by_id, copies, citations, dates)})
+        augmented.append({**claim, **claim_provenance(claim, by_id, copies, citations, dates,
+                                                      index)})
     anomalies = (date_conflicts(articles) + repost_channels(articles, reuse)
                  + text_artifacts(articles, entities, reuse) + anonymous_origins(augmented))
     return StageResult(report={"citations": citations, "claims": augmented,

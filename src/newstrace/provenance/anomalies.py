@@ -89,10 +89,15 @@ def repost_channels(articles: Sequence[Article], reuse: Sequence[Mapping[str, An
 def text_artifacts(articles: Sequence[Article], entities: Sequence[Mapping[str, Any]],
                    reuse: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     copies = {e["copy"] for e in reuse if e["kind"] in ("rewrite", "translation")}
+    garbled_in: dict[str, set[str]] = {}  # article -> its garbled names, found once
+    for e in entities:
+        for v in e["variants"]:
+            if v.get("garbled"):
+                for article_id in v["article_ids"]:
+                    garbled_in.setdefault(article_id, set()).add(v["text"])
     out = []
     for article in articles:
-        garbled = sorted({v["text"] for e in entities for v in e["variants"]
-                          if v.get("garbled") and article.id in v["article_ids"]})
+        garbled = sorted(garbled_in.get(article.id, ()))
         broken = []
         for pattern, why in _BROKEN:
             for m in pattern.finditer(article.text):

@@ -26,20 +26,38 @@ def _outlet_key(name: str | None) -> str:
     return (name or "").strip().lower()
 
 
+class CitationIndex:
+    """What every claim's provenance looks up, found once for a scope: articles by
+    outlet (earliest first), citations by claim, credit lines by article."""
+
+    def __init__(self, articles: Mapping[str, Article], citations: Sequence[Mapping[str, Any]],
+                 dates: Mapping[str, str | None]) -> None:
+        self.by_outlet: dict[str, list[Article]] = {}
+        for article in sorted(articles.values(), key=lambda x: dates.get(x.id) or "9999"):
+            if article.outlet:
+                self.by_outlet.setdefault(_outlet_key(article.outlet), []).append(article)
+        self.by_claim: dict[Any, list[Mapping[str, Any]]] = {}
+        self.credits: dict[str, list[Mapping[str, Any]]] = {}
+        for c in citations:
+            self.by_claim.setdefault(c["claim_id"], []).append(c)
+            if c["cue"] in ("credit line", "appeared first on"):
+                self.credits.setdefault(c["article_id"], []).append(c)
+
+
 def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
                      copies: Mapping[str, str], citations: Sequence[Mapping[str, Any]],
-                     dates: Mapping[str, str | None]) -> dict[str, Any]:
+                     dates: Mapping[str, str | None],
+                     index: CitationIndex | None = None) -> dict[str, Any]:
     """Origins, chains, first reporter and independent-source count of one claim;
     ``dates``: each article's trusted date (stated, unless its content contradicts it:
-    a republished story is dated where its content places it)."""
+    a republished story is dated where its content places it). ``index``: the scope's
+    :class:`CitationIndex` (made here when not given)."""
+    index = index or CitationIndex(articles, citations, dates)
     # the articles whose own statements make the claim; a denial elsewhere in the
     # same article (recorded as a "denies" stance) does not stop it carrying the claim
     carriers = [a for a in claim.get("article_ids", []) if a in articles]
-    by_outlet: dict[str, list[Article]] = {}
-    for article in sorted(articles.values(), key=lambda x: dates.get(x.id) or "9999"):
-        if article.outlet:
-            by_outlet.setdefault(_outlet_key(article.outlet), []).append(article)
-    claim_cites = [c for c in citations if c["claim_id"] == claim.get("id")]
+    by_outlet = index.by_outlet
+    claim_cites = index.by_claim.get(claim.get("id"), [])
     chains: dict[str, list[dict[str, Any]]] = {}
     origins: dict[str, dict[str, Any]] = {}
 
@@ -54,9 +72,8 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
         credited = [c for c in claim_cites if c["article_id"] == article_id
                     and c["cited_kind"] == "media" and not c["first_report"]
                     and _outlet_key(c["cited"]) != _outlet_key(article.outlet)]
-        credited += [c for c in citations if c["article_id"] == article_id
-                     and c["cue"] in ("credit line", "appeared first on")
-                     and _outlet_key(c["cited"]) != _outlet_key(article.outlet)]
+        credited += [c for c in index.credits.get(article_id, [])
+                     if _outlet_key(c["cited"]) != _outlet_key(article.outlet)]
         if credited:
             cited = credited[0]["cited"]
             outlet_articles = [a for a in by_outlet.get(_outlet_key(cited), [])
