@@ -180,7 +180,9 @@ def ingest_cmd(paths: PathsArg, db: DbOption = DEFAULT_DB, quiet: QuietOption = 
 
 @app.command("analyze")
 def analyze_cmd(
-    paths: PathsArg,
+    paths: Annotated[list[str] | None, typer.Argument(
+        help="Files, directories (walked recursively), URLs or URL lists; none: the "
+             "stored articles not analysed yet.")] = None,
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Report folder.")] = Path("out"),
     db: DbOption = DEFAULT_DB,
     quiet: QuietOption = False,
@@ -193,14 +195,24 @@ def analyze_cmd(
 ) -> None:
     """Ingest PATHS, bring the store's analysis up to date with them, and write
     OUT/report.json and OUT/index.html for the stories they belong to (with every
-    stored article of those stories)."""
+    stored article of those stories). Without PATHS: the stored articles no analysis
+    has placed yet (ingested with `newstrace ingest`)."""
     from newstrace.report import validate_report, write_report
 
     with _open_store(db) as store:
-        summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
-                              workers=workers, fast_html=fast_html,
-                              follow_symlinks=follow_symlinks,
-                              allow_private_addresses=allow_private_addresses)
+        if paths:
+            summary = _run_ingest(paths, store, quiet=quiet or as_json, timeout=timeout,
+                                  workers=workers, fast_html=fast_html,
+                                  follow_symlinks=follow_symlinks,
+                                  allow_private_addresses=allow_private_addresses)
+        else:
+            summary = IngestSummary(article_ids=store.unanalysed())
+            if not summary.article_ids:
+                if as_json:
+                    out.print_json(json.dumps({"pending": 0}))
+                elif not quiet:
+                    err.print("the store's analysis is up to date: no article is pending")
+                raise typer.Exit(EXIT_OK)
         if not summary.article_ids:
             _print_errors(summary.errors)
             err.print("[red]error:[/red] no article could be read from the input")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -98,3 +99,17 @@ def test_show_takes_a_unique_id_prefix_and_list_any_outlet_case(seeds_dir: Path,
         found = json.loads(runner.invoke(app, ["list", "--db", db, "--json", "--outlet",
                                                spelling]).stdout)
         assert [a["outlet"] for a in found["articles"]] == ["CNN"]
+
+
+def test_analyze_without_paths_analyses_what_ingest_stored(seeds_dir: Path, tmp_path: Path
+                                                           ) -> None:
+    db = str(tmp_path / "n.db")
+    assert runner.invoke(app, ["ingest", str(seeds_dir), "--db", db, "--quiet"]).exit_code == 0
+    result = runner.invoke(app, ["analyze", "--db", db, "--out", str(tmp_path / "out"),
+                                 "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert len(report["articles"]) == 4 and report["reuse"] and report["claims"]
+    again = runner.invoke(app, ["analyze", "--db", db, "--out", str(tmp_path / "o2")])
+    assert again.exit_code == 0 and "up to date" in again.stderr
+    assert not (tmp_path / "o2").exists()
