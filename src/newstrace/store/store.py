@@ -91,6 +91,32 @@ def raw_digest(content: bytes | str) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+#: at most this many values in one ``IN (...)`` list: SQLite allows 32,766 host
+#: parameters a statement, PostgreSQL 65,535; smaller lists also keep plans cheap
+IN_CHUNK = 500
+
+
+def _chunks(values: Sequence[Any], size: int = IN_CHUNK) -> Iterator[Sequence[Any]]:
+    """``values`` in consecutive slices of ``size``.
+
+    >>> [list(c) for c in _chunks([1, 2, 3], 2)]
+    [[1, 2], [3]]
+    """
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _result_rows(kind: str, scope: str, items: Sequence[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """Rows of ``results`` for one kind's items in one scope; an item without an id is
+    numbered, and of two with one id the later one is kept."""
+    rows: dict[str, dict[str, Any]] = {}
+    for index, item in enumerate(items):
+        item_id = str(item.get("id") or f"{kind}-{index}")
+        rows[item_id] = {"kind": kind, "scope": scope, "item_id": item_id, "data": item}
+    return list(rows.values())
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -282,10 +308,10 @@ class Store:
         wanted = set(parts)
         names = list(dict.fromkeys(source for source, _ in parts))
         with self.engine.connect() as conn:
-            for start in range(0, len(names), 500):
+            for chunk in _chunks(names):
                 rows = conn.execute(select(sources.c.source, sources.c.raw_sha,
                                            sources.c.article_id)
-                                    .where(sources.c.source.in_(names[start : start + 500])))
+                                    .where(sources.c.source.in_(chunk)))
                 for source, raw_sha, article_id in rows:
                     if (source, raw_sha) in wanted:
                         found[(source, raw_sha)] = article_id
@@ -305,9 +331,9 @@ class Store:
             seq = conn.execute(select(func.coalesce(func.max(articles.c.seq), 0))).scalar_one()
             ids = list(dict.fromkeys(article.id for article, _ in items))
             stored: set[str] = set()
-            for start in range(0, len(ids), 500):
+            for chunk in _chunks(ids):
                 stored.update(conn.execute(select(articles.c.id).where(
-                    articles.c.id.in_(ids[start : start + 500]))).scalars())
+                    articles.c.id.in_(chunk))).scalars())
             # one statement per table for the whole batch (executemany): the per-row
             # round trips were half the cost of ingesting plain text
             added, rows = [], []
@@ -359,8 +385,7 @@ class Store:
         wanted = list(dict.fromkeys(ids))
         found: dict[str, Article] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
+            for chunk in _chunks(wanted):
                 for row in conn.execute(select(articles).where(articles.c.id.in_(chunk))):
                     found[row.id] = _row_article(row)
         return [found[i] for i in wanted if i in found]
@@ -475,10 +500,10 @@ class Store:
         wanted = list(dict.fromkeys(article_ids))
         found: dict[str, str] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 found.update(conn.execute(
                     select(article_scopes.c.article_id, article_scopes.c.scope)
-                    .where(article_scopes.c.article_id.in_(wanted[start : start + 500])))
+                    .where(article_scopes.c.article_id.in_(chunk)))
                     .all())
         return found
 
@@ -497,11 +522,11 @@ class Store:
         wanted = sorted(set(scopes))
         ids: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 ids.extend(conn.execute(
                     select(articles.c.seq, article_scopes.c.article_id)
                     .join(articles, articles.c.id == article_scopes.c.article_id)
-                    .where(article_scopes.c.scope.in_(wanted[start : start + 500])))
+                    .where(article_scopes.c.scope.in_(chunk)))
                     .all())
         return [article_id for _, article_id in sorted(ids)]
 
@@ -510,9 +535,9 @@ class Store:
         wanted = list(dict.fromkeys(article_ids))
         found: list[tuple[int, str]] = []
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 found.extend(conn.execute(select(articles.c.seq, articles.c.id).where(
-                    articles.c.id.in_(wanted[start : start + 500]))).all())
+                    articles.c.id.in_(chunk))).all())
         return [article_id for _, article_id in sorted(found)]
 
     def scope_results(self, scopes: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
@@ -520,10 +545,10 @@ class Store:
         wanted = sorted(set(scopes))
         out: dict[str, list[dict[str, Any]]] = {}
         with self.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 rows = conn.execute(
                     select(results.c.kind, results.c.data)
-                    .where(results.c.scope.in_(wanted[start : start + 500]))
+                    .where(results.c.scope.in_(chunk))
                     .order_by(results.c.kind, results.c.scope, results.c.item_id))
                 for kind, data in rows:
                     out.setdefault(kind, []).append(data)
@@ -537,26 +562,21 @@ class Store:
         new one, never a mix; each item needs an ``id``."""
         old = sorted(set(old))
         with self._write() as conn:
-            for start in range(0, len(old), 500):
-                chunk = old[start : start + 500]
+            for chunk in _chunks(old):
                 conn.execute(delete(results).where(results.c.scope.in_(chunk)))
                 conn.execute(delete(article_scopes).where(article_scopes.c.scope.in_(chunk)))
             for scope, member_ids, items in new:
                 if member_ids:  # an article moves here from a scope not in ``old``
                     ids = list(member_ids)
-                    for start in range(0, len(ids), 500):
+                    for chunk in _chunks(ids):
                         conn.execute(delete(article_scopes).where(
-                            article_scopes.c.article_id.in_(ids[start : start + 500])))
+                            article_scopes.c.article_id.in_(chunk)))
                     conn.execute(article_scopes.insert(),
                                  [{"article_id": a, "scope": scope} for a in ids])
-                rows = {}
-                for kind, kind_items in items.items():
-                    for index, item in enumerate(kind_items):
-                        item_id = str(item.get("id") or f"{kind}-{index}")
-                        rows[(kind, item_id)] = {"kind": kind, "scope": scope,
-                                                 "item_id": item_id, "data": item}
+                rows = [row for kind, kind_items in items.items()
+                        for row in _result_rows(kind, scope, kind_items)]
                 if rows:
-                    conn.execute(results.insert(), list(rows.values()))
+                    conn.execute(results.insert(), rows)
 
     def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, scope: str = ""
                    ) -> None:
@@ -565,13 +585,9 @@ class Store:
         with self._write() as conn:
             conn.execute(delete(results).where(results.c.kind == kind,
                                                results.c.scope == scope))
-            rows = {}
-            for index, item in enumerate(items):
-                item_id = str(item.get("id") or f"{kind}-{index}")
-                rows[item_id] = {"kind": kind, "scope": scope, "item_id": item_id,
-                                 "data": item}
+            rows = _result_rows(kind, scope, items)
             if rows:
-                conn.execute(results.insert(), list(rows.values()))
+                conn.execute(results.insert(), rows)
 
     def iter_items(self, kind: str, *, batch: int = 1000) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(scope, item)`` of every stored item of ``kind``, read ``batch`` at a time
@@ -653,11 +669,11 @@ class StoredProducts:
         wanted = list(dict.fromkeys(article_ids))
         found: dict[str, Any] = {}
         with self.store.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 found.update(conn.execute(
                     select(article_products.c.article_id, article_products.c.data)
                     .where(article_products.c.kind == kind,
-                           article_products.c.article_id.in_(wanted[start : start + 500])))
+                           article_products.c.article_id.in_(chunk)))
                     .all())
         return found
 
@@ -691,11 +707,11 @@ class StoredRows:
         wanted = sorted(set(keys))
         found: dict[str, Any] = {}
         with self.store.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 found.update(conn.execute(
                     select(stage_rows.c.key, stage_rows.c.data)
                     .where(stage_rows.c.stage == self.stage,
-                           stage_rows.c.key.in_(wanted[start : start + 500]))).all())
+                           stage_rows.c.key.in_(chunk))).all())
         return found
 
     def save(self, values: Mapping[str, Any]) -> None:
@@ -704,10 +720,10 @@ class StoredRows:
         upsert = self.store._insert(stage_rows)
         rows = [{"stage": self.stage, "key": k, "data": v} for k, v in values.items()]
         with self.store._write() as conn:
-            for start in range(0, len(rows), 5000):
+            for chunk in _chunks(rows, 5000):
                 conn.execute(upsert.on_conflict_do_update(
                     index_elements=[stage_rows.c.stage, stage_rows.c.key],
-                    set_={"data": upsert.excluded.data}), rows[start : start + 5000])
+                    set_={"data": upsert.excluded.data}), chunk)
 
 
 class StoredKeys:
@@ -728,11 +744,11 @@ class StoredKeys:
         wanted = sorted(set(keys))
         found: dict[str, list[str]] = {}
         with self.store.engine.connect() as conn:
-            for start in range(0, len(wanted), 500):
+            for chunk in _chunks(wanted):
                 rows = conn.execute(
                     select(index_keys.c.key, index_keys.c.member)
                     .where(index_keys.c.stage == self.stage,
-                           index_keys.c.key.in_(wanted[start : start + 500]))
+                           index_keys.c.key.in_(chunk))
                     .order_by(index_keys.c.key, index_keys.c.member))
                 for key, member in rows:
                     found.setdefault(key, []).append(member)
