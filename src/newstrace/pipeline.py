@@ -348,6 +348,7 @@ class _Loaded:
     link: Any = None
     prepare: Any = None
     takes_context: bool = False
+    link_takes_context: bool = False
     failure: str | None = None
 
 
@@ -358,8 +359,14 @@ def _load(stage: Stage) -> _Loaded:
                          stage.prepare() if stage.prepare else None)
     except (ImportError, NotImplementedError) as exc:
         return _Loaded(stage, failure=f"not available: {exc}")
-    loaded.takes_context = "context" in inspect.signature(fn).parameters
+    loaded.takes_context = _takes_context(fn)
+    loaded.link_takes_context = loaded.link is not None and _takes_context(loaded.link)
     return loaded
+
+
+def _takes_context(fn: Any) -> bool:
+    """Whether a stage function takes ``context`` (a caller's own stage may not)."""
+    return "context" in inspect.signature(fn).parameters
 
 
 def run_stages(
@@ -428,7 +435,7 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
             extra = ({"context": StageContext(products=products, keys=keys_of(stage.stage.name),
                                               articles=load_articles,
                                               rows=rows_of(stage.stage.name))}
-                     if "context" in inspect.signature(stage.link).parameters else {})
+                     if stage.link_takes_context else {})
             result = stage.link(new, state=state_of(stage.stage.name), **extra)
         except Exception as exc:
             log.exception("stage %s failed", stage.stage.name)
@@ -446,9 +453,9 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
     if any(legacy.values()):
         # results of a store analysed before scopes (one run's answer, in the empty
         # scope): the first analysis takes in their articles and replaces them
-        related += [i for items in legacy.values() for item in items
-                    for i in item_article_ids(item) if i not in set(related)]
-        related = list(dict.fromkeys(related))
+        related = list(dict.fromkeys(related + [i for items in legacy.values()
+                                                for item in items
+                                                for i in item_article_ids(item)]))
         old_scopes = sorted({*old_scopes, *store.scopes_of(related).values(), ""})
     previous = store.scope_results(old_scopes) if store else {}
     member_ids = list(dict.fromkeys(related + (store.scope_members(old_scopes)
@@ -457,7 +464,8 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
     if store:
         stored = store.in_ingest_order(member_ids)
         # articles given but not stored (a caller's own) come after, in their order
-        member_ids = stored + sorted(set(member_ids) - set(stored), key=member_ids.index)
+        in_store = set(stored)
+        member_ids = stored + [i for i in member_ids if i not in in_store]
         by_id.update({a.id: a for a in store.get_many([i for i in member_ids
                                                        if i not in by_id])})
     members = [by_id[i] for i in member_ids if i in by_id]
@@ -479,15 +487,20 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
             log.exception("stage %s failed", stage.stage.name)
             stage.failure = f"failed: {describe_failure(exc)}"
 
-    # 4. every scope
-    known = {kind: found.get(kind, []) + previous.get(kind, []) for kind in
-             set(found) | set(previous)}
+    # 4. every scope, given the items known of it: those whose articles are all its own
+    part_of = {article_id: n for n, part in enumerate(parts) for article_id in part}
+    known: list[dict[str, list[dict[str, Any]]]] = [{} for _ in parts]
+    for kind in dict.fromkeys([*found, *previous]):
+        for item in found.get(kind, []) + previous.get(kind, []):
+            owners = {part_of.get(i) for i in item_article_ids(item)}
+            if not owners:  # an item about no article: every scope's
+                for held in known:
+                    held.setdefault(kind, []).append(item)
+            elif len(owners) == 1 and None not in owners:
+                known[owners.pop()].setdefault(kind, []).append(item)
     scoped: list[tuple[str, list[str], dict[str, list[dict[str, Any]]]]] = []
-    for part in parts:
-        ids = set(part)
+    for part, held in zip(parts, known, strict=True):
         scope_articles = [by_id[i] for i in part]
-        held = {kind: [item for item in items if set(item_article_ids(item)) <= ids]
-                for kind, items in known.items()}
         results: dict[str, StageResult] = {}
         for stage in loaded:
             name = stage.stage.name
