@@ -72,18 +72,11 @@ def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
     clusterer = _clusterer(state, context)
     added = _added(clusterer, articles)
     links: list[tuple[str, str]] = []
-    for story_id in sorted({clusterer.events[clusterer.event_of[a.id]].parent or ""
-                            for a in articles} - {""}):
-        members = _story_members(clusterer, story_id)
+    for story_id in sorted({clusterer.story_of(a.id) for a in articles} - {""}):
+        members = clusterer.story_members(story_id)
         links.extend((members[0], other) for other in members[1:])
     return StageResult(state=_new_state(clusterer) if added else None,
                        records={"links": links})
-
-
-def _story_members(clusterer: StoryClusterer, story_id: str) -> list[str]:
-    events = clusterer.stories[story_id].members
-    clusterer.events.prefetch(events)
-    return [a for e in events for a in clusterer.events[e].members]
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
@@ -102,11 +95,11 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     reuse = upstream.get("reuse")
     copies = {edge.copy for edge in reuse.records.get("edges", [])} if reuse else set()
     by_id = {a.id: a for a in articles}
-    vectors = {a: f.vector for a, f in clusterer.features.items()}
+    # the scope's own (every article of the run is in the clusterer's features)
+    vectors = {a.id: clusterer.features[a.id].vector for a in articles}
     stories = []
     # in the order their first article came
-    story_ids = dict.fromkeys(clusterer.events[clusterer.event_of[a.id]].parent or ""
-                              for a in articles)
+    story_ids = dict.fromkeys(clusterer.story_of(a.id) for a in articles)
     clusterer.stories.prefetch(s for s in story_ids if s)
     for story in (clusterer.stories[s] for s in story_ids if s):
         clusterer.events.prefetch(story.members)

@@ -162,6 +162,16 @@ class StoryClusterer:
         self.events.prefetch(events)
         self.stories.prefetch(self.events[e].parent or "" for e in events)
 
+    def story_of(self, article_id: str) -> str:
+        """The story of a placed article ("" while its event is in none)."""
+        return self.events[self.event_of[article_id]].parent or ""
+
+    def story_members(self, story_id: str) -> list[str]:
+        """Every article of a story, event by event."""
+        events = self.stories[story_id].members
+        self.events.prefetch(events)
+        return [a for e in events for a in self.events[e].members]
+
     def _touch(self, cluster: Cluster) -> None:
         (self.events if cluster.id.startswith("event-") else self.stories).touch(cluster.id)
 
