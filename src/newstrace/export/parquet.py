@@ -32,7 +32,6 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from newstrace import __version__
+from newstrace.nlp.temporal import iso_day
 from newstrace.records import Article
 from newstrace.store import Store
 
@@ -401,7 +401,7 @@ def _article_row(article: Article, order: int, scope: str | None) -> Row:
         "id": article.id, "ingest_order": order, "scope": scope, "source": article.source,
         "url": article.url, "outlet": article.outlet, "outlet_from": article.outlet_from,
         "title": article.title, "authors": list(article.authors),
-        "published": article.published, "published_date": _day(article.published),
+        "published": article.published, "published_date": iso_day(article.published),
         "published_from": article.published_from, "language": article.language,
         "text": article.text,
         "boilerplate": [{"text": b.text, "reason": b.reason} for b in article.boilerplate],
@@ -434,7 +434,7 @@ def _event_rows(scope: str, story: Row) -> Iterator[Row]:
         yield {
             "scope": scope, "story_id": story.get("id"), "id": event.get("id"),
             "title": event.get("title"), "summary": event.get("summary"),
-            "date": _day(event.get("date")), "date_from": event.get("date_from"),
+            "date": iso_day(event.get("date")), "date_from": event.get("date_from"),
             "article_ids": event.get("article_ids"), "timeline": event.get("timeline"),
         }
 
@@ -503,17 +503,3 @@ def _words(value: str | list[str] | None) -> list[str] | None:
     if value is None or isinstance(value, list):
         return value
     return [value]
-
-
-def _day(value: str | None) -> date | None:
-    """The calendar date of an ISO date or date-time, as written (no time zone shift).
-
-    >>> _day("2023-02-24T23:58:00-05:00"), _day("2023-02-24"), _day("Feb 24"), _day(None)
-    (datetime.date(2023, 2, 24), datetime.date(2023, 2, 24), None, None)
-    """
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None

@@ -131,7 +131,7 @@ def content_conflict(text: str, published: str | None) -> ContentConflict | None
     >>> content_conflict(text, "2022-03-16") is None
     True
     """
-    stated = _parse_iso(published)
+    stated = iso_day(published)
     if stated is None:
         return None
     for m in _AFTER.finditer(text):
@@ -172,7 +172,7 @@ def event_date(text: str, published: str | None) -> tuple[str | None, str | None
     content contradicts.
     """
     trusted, trusted_from = trusted_date(text, published)
-    reference = _parse_iso(trusted)
+    reference = iso_day(trusted)
     weighted = weighted_mentions(text, reference)
     if reference:
         # a report can look back, not forward: drop dates after publication
@@ -190,7 +190,12 @@ def event_date(text: str, published: str | None) -> tuple[str | None, str | None
     return None, None
 
 
-def _parse_iso(value: str | None) -> date | None:
+def iso_day(value: str | None) -> date | None:
+    """The calendar date of an ISO date or date-time, as written (no time zone shift).
+
+    >>> iso_day("2023-02-24T23:58:00-05:00"), iso_day("2023-02-24"), iso_day("Feb 24")
+    (datetime.date(2023, 2, 24), datetime.date(2023, 2, 24), None)
+    """
     if not value:
         return None
     try:
