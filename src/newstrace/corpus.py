@@ -150,7 +150,11 @@ def report_from_store(store: Store, selection: Selection,
         chosen = list(story.get("article_ids") or [])
     if any(selection.filters.values()):
         matching = [a.id for a in store.list_articles(**selection.filters)]
-        chosen = matching if chosen is None else [a for a in chosen if a in set(matching)]
+        if chosen is None:
+            chosen = matching
+        else:
+            passing = set(matching)
+            chosen = [a for a in chosen if a in passing]
     wanted = set(chosen or [])
     scoped = store.scope_results(set(store.scopes_of(wanted).values()))
     items: dict[str, list[dict[str, Any]]] = {}
