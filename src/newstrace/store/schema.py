@@ -6,7 +6,7 @@ The schema itself is created and upgraded by Alembic migrations
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -66,6 +66,7 @@ results = Table(
     Column("scope", String(64), primary_key=True, index=True),
     Column("item_id", String(128), primary_key=True),
     Column("data", JSON, nullable=False),
+    Index("ix_results_item", "kind", "item_id"),
 )
 
 # The scope of every analysed article.

@@ -36,6 +36,8 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON, nullable=False),
     )
     op.create_index("ix_results_scope", "results", ["scope"])
+    # one item by its id, whatever its scope (a story, a claim): Store.item
+    op.create_index("ix_results_item", "results", ["kind", "item_id"])
     op.create_table(
         "article_scopes",
         sa.Column("article_id", sa.String(32), primary_key=True),
