@@ -4,7 +4,7 @@ produces, and everything that follows from it.
     >>> [stage.name for stage in STAGES]
     ['reuse', 'stories', 'claims', 'provenance']
     >>> REPORT_KEYS
-    ('reuse', 'stories', 'entities', 'claims', 'citations', 'anomalies')
+    ('reuse', 'stories', 'entities', 'claims', 'citations', 'anomalies', 'graphs')
     >>> KEY_STAGE["entities"], KEY_STAGE["citations"]
     ('claims', 'provenance')
 
@@ -29,14 +29,17 @@ STAGES: tuple[Stage, ...] = (
                      "claims", produces=("entities", "claims"), prepares=True),
     Stage.of_package("provenance", "newstrace.provenance",
                      requires=("reuse", "stories", "claims"),
-                     description="citations, origins, independent sources, anomalies",
-                     produces=("citations", "claims", "anomalies")),
+                     description="citations, origins, independent sources, anomalies, "
+                     "the provenance graph",
+                     produces=("citations", "claims", "anomalies", "graphs")),
 )
 
 #: The report keys of analysis results, in report order (anomalies, which several
-#: stages add to, last).
+#: stages add to, after the items they are about; the graphs drawn from them last).
+_LAST = ("anomalies", "graphs")
 REPORT_KEYS: tuple[str, ...] = (
-    *dict.fromkeys(k for s in STAGES for k in s.produces if k != "anomalies"), "anomalies")
+    *dict.fromkeys(k for s in STAGES for k in s.produces if k not in _LAST),
+    *(k for k in _LAST if any(k in s.produces for s in STAGES)))
 
 #: Report key -> the stage that fills it (the first one, when several add to it).
 KEY_STAGE: dict[str, str] = {}

@@ -10,9 +10,9 @@ import pytest
 
 from newstrace.ingest import iter_inputs
 from newstrace.pipeline import clean_one, run_stages
-from newstrace.provenance import graph_to_json, write_graph_files
 from newstrace.provenance.anomalies import date_conflicts
 from newstrace.records import Article, article_id
+from newstrace.report.graph import provenance_graph, write_graph_files
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +80,7 @@ def test_no_conflict_when_the_date_fits() -> None:
 
 
 def test_graph_json_and_graphml(items: dict, tmp_path: Path) -> None:
-    graph = graph_to_json(items)
+    graph = provenance_graph(items)
     kinds = {e["kind"] for e in graph["edges"]}
     # the typed edges the dossier's legend names (provenance.graph.EDGE_KINDS)
     assert {"copy", "cites", "published", "origin"} <= kinds

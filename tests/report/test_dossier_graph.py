@@ -179,3 +179,29 @@ def test_seeds_anomaly_descriptions_do_not_end_mid_word(seeds_out) -> None:
         block = html[html.index(f'id="anomaly-{an["id"]}"'):]
         head = re.sub(r"<[^>]+>", "", block[: block.index("<span")])
         assert not re.search(r"\b[A-Za-z]$", head.strip().split("(")[0].strip()), head
+
+
+def test_the_graph_is_the_analysis_product_the_report_draws(seeds_out) -> None:
+    """graph.json is the union of the report's stored per-story ``graphs`` items: the
+    report draws the analysis' graph and never rebuilds it."""
+    report, graph = seeds_out["report"], seeds_out["graph"]
+    stories = {s["id"] for s in report["stories"]}
+    assert {g["story_id"] for g in report["graphs"]} == stories
+    drawn = {(e["source"], e["target"], e["kind"]) for g in report["graphs"]
+             for e in g["edges"]}
+    assert drawn == {(e["source"], e["target"], e["kind"]) for e in graph["edges"]}
+    assert set(graph["stories"]) == stories
+    # a story's graph holds all its own articles
+    for g in report["graphs"]:
+        story = next(s for s in report["stories"] if s["id"] == g["story_id"])
+        articles = {n["id"] for n in g["nodes"] if n["kind"] == "article"}
+        assert set(story["article_ids"]) <= articles
+
+
+def test_the_report_package_renders_and_does_not_compute_provenance() -> None:
+    import newstrace.report as package
+
+    folder = Path(package.__file__).parent
+    for module in folder.glob("*.py"):
+        source = module.read_text("utf-8")
+        assert "newstrace.provenance" not in source, module.name

@@ -9,15 +9,13 @@
 Reads the results of the reuse and claims stages (``upstream``); returns
 ``citations``, the claims again with ``origins``, ``first_reporter``, ``chains``
 and ``independent_sources`` added (same ids: they replace the claims stage's
-items in the report), and ``anomalies``. :func:`write_graph_files` exports the
-provenance graph as JSON and GraphML.
+items in the report), ``anomalies``, and ``graphs``: the provenance graph, one
+subgraph per story, which the report and the UI draw as stored.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from newstrace.nlp.temporal import trusted_date
@@ -30,21 +28,20 @@ from newstrace.provenance.anomalies import (
 from newstrace.provenance.citations import extract_citations
 from newstrace.provenance.graph import (
     CitationIndex,
-    build_graph,
     claim_provenance,
-    story_graphs,
-    to_graphml,
+    story_graph_items,
 )
 from newstrace.records import Article
 from newstrace.stages import StageResult
 
-__all__ = ["analyze", "graph_to_json", "write_graph_files"]
+__all__ = ["analyze"]
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
             upstream: Mapping[str, StageResult]) -> StageResult:
     """Citations, claim origins and anomalies of ``articles``."""
     reuse = upstream["reuse"].report.get("reuse", []) if "reuse" in upstream else []
+    stories = upstream["stories"].report.get("stories", []) if "stories" in upstream else []
     claims_report = upstream["claims"].report if "claims" in upstream else {}
     claims = claims_report.get("claims", [])
     entities = claims_report.get("entities", [])
@@ -64,24 +61,8 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
                                                       index)})
     anomalies = (date_conflicts(articles) + repost_channels(articles, reuse)
                  + text_artifacts(articles, entities, reuse) + anonymous_origins(augmented))
+    nodes = [{"id": a.id, "title": a.title, "outlet": a.outlet, "published": a.published}
+             for a in articles]
+    graphs = story_graph_items(nodes, reuse, citations, augmented, stories)
     return StageResult(report={"citations": citations, "claims": augmented,
-                               "anomalies": anomalies})
-
-
-def graph_to_json(report: Mapping[str, Any]) -> dict[str, Any]:
-    """The provenance graph of a report: ``{"nodes", "edges", "stories": {id: subgraph}}``."""
-    graph: dict[str, Any] = build_graph(report.get("articles", []), report.get("reuse", []),
-                                        report.get("citations", []), report.get("claims", []))
-    graph["stories"] = story_graphs(graph, report.get("stories", []))
-    return graph
-
-
-def write_graph_files(report: Mapping[str, Any], out_dir: str | Path) -> list[Path]:
-    """Write ``graph.json`` and ``graph.graphml`` beside the report."""
-    graph = graph_to_json(report)
-    out = Path(out_dir)
-    paths = [out / "graph.json", out / "graph.graphml"]
-    paths[0].write_text(json.dumps(graph, ensure_ascii=False, indent=2), encoding="utf-8")
-    whole = {"nodes": graph["nodes"], "edges": graph["edges"]}
-    paths[1].write_text(to_graphml(whole), encoding="utf-8")
-    return paths
+                               "anomalies": anomalies, "graphs": graphs})

@@ -15,9 +15,10 @@ distinct origins that do not lead back to one another.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
 
 from newstrace.records import Article
 
@@ -147,17 +148,19 @@ def _first_reporter(origins: list[dict[str, Any]]) -> dict[str, Any] | None:
             "evidence": "earliest dated origin" if o.get("date") else "only origin"}
 
 
-#: The provenance graph's edge kinds, in legend order, with what each means. The one
-#: vocabulary: the graph builder emits only these, the dossier styles and explains them.
-EDGE_KINDS: tuple[tuple[str, str], ...] = (
-    ("published", "an outlet published the article"),
-    ("copy", "an article copied, rewrote or translated another (original \u2192 copy)"),
-    ("cites", "an article credits an outlet or a document"),
-    ("origin", "where a claim starts: its origin article or outlet"),
-    ("denies", "an article (or a denial) denies the claim"),
-)
+def _vocabulary() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    # the stage's schema.json is the one vocabulary: the builder emits only its kinds,
+    # the report validates against it and the dossier styles and explains each
+    schema = json.loads(Path(__file__).with_name("schema.json").read_text(encoding="utf-8"))
+    graph = schema["graphs"]["properties"]
+    edge_kinds = graph["edges"]["items"]["properties"]["kind"]["oneOf"]
+    return (tuple((k["const"], k["description"]) for k in edge_kinds),
+            tuple(graph["nodes"]["items"]["properties"]["kind"]["enum"]))
+
+
+#: The provenance graph's edge kinds, in legend order, with what each means.
 #: node kinds: sources (outlets, cited documents), articles, claims
-NODE_KINDS = ("outlet", "document", "article", "claim")
+EDGE_KINDS, NODE_KINDS = _vocabulary()
 
 
 class _Edges:
@@ -255,55 +258,56 @@ def _mark_path(path: Sequence[Mapping[str, Any]], edges: _Edges) -> None:
 
 def story_graphs(graph: Mapping[str, list[dict[str, Any]]],
                  stories: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """One subgraph per story: its articles, the claims they carry or deny, and the
-    outlets and documents they touch (the claims' origins among them)."""
+    """One subgraph per story: its articles, the claims they carry or deny (and those
+    a story names in ``claim_ids``), and the outlets and documents they touch (the
+    claims' origins among them)."""
     out = {}
     kinds = {n["id"]: n.get("kind") for n in graph["nodes"]}
     for story in stories:
-        members = set(story.get("article_ids", []))
+        members = set(story.get("article_ids", [])) | set(story.get("claim_ids", []))
         members |= {x for e in graph["edges"] if e["source"] in members or e["target"] in members
                     for x in (e["source"], e["target"]) if kinds.get(x) == "claim"}
         edges = [e for e in graph["edges"] if e["source"] in members or e["target"] in members]
         keep = members | {e["source"] for e in edges} | {e["target"] for e in edges}
-        out[story["id"]] = {"title": story.get("title"),
+        out[str(story["id"])] = {"title": story.get("title"),
                             "nodes": [n for n in graph["nodes"] if n["id"] in keep],
                             "edges": edges}
     return out
 
 
-def _text(value: Any) -> str:
-    """A GraphML attribute value: lists joined with "; ", booleans lower-case."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "; ".join(_text(v) for v in value)
-    return str(value)
+def _carriers(claim: Mapping[str, Any]) -> set[str]:
+    """The articles carrying a claim or taking a stance on it."""
+    return set(claim.get("article_ids") or []) | {
+        st["article_id"] for st in claim.get("stances") or [] if st.get("article_id")}
 
 
-def to_graphml(graph: Mapping[str, list[dict[str, Any]]]) -> str:
-    """The graph as GraphML (nodes and edges with their attributes as strings)."""
-    node_keys = sorted({k for n in graph["nodes"] for k in n if k != "id"})
-    edge_keys = sorted({k for e in graph["edges"] for k in e if k not in ("source", "target")})
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">']
-    for k in node_keys:
-        lines.append(f'  <key id="n_{k}" for="node" attr.name="{k}" attr.type="string"/>')
-    for k in edge_keys:
-        lines.append(f'  <key id="e_{k}" for="edge" attr.name="{k}" attr.type="string"/>')
-    lines.append('  <graph id="provenance" edgedefault="directed">')
-    for n in graph["nodes"]:
-        lines.append(f'    <node id="{escape(n["id"], {chr(34): "&quot;"})}">')
-        for k in node_keys:
-            if n.get(k) is not None:
-                lines.append(f'      <data key="n_{k}">{escape(_text(n[k]))}</data>')
-        lines.append("    </node>")
-    for i, e in enumerate(graph["edges"]):
-        source = escape(e["source"], {chr(34): "&quot;"})
-        target = escape(e["target"], {chr(34): "&quot;"})
-        lines.append(f'    <edge id="e{i}" source="{source}" target="{target}">')
-        for k in edge_keys:
-            if e.get(k) is not None:
-                lines.append(f'      <data key="e_{k}">{escape(_text(e[k]))}</data>')
-        lines.append("    </edge>")
-    lines += ["  </graph>", "</graphml>"]
-    return "\n".join(lines) + "\n"
+def story_graph_items(articles: Sequence[Mapping[str, Any]], reuse: Sequence[Mapping[str, Any]],
+                      citations: Sequence[Mapping[str, Any]],
+                      claims: Sequence[Mapping[str, Any]],
+                      stories: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The report's ``graphs`` items: one provenance subgraph per story (articles in
+    no story, if any, get one of their own), so that the report and the UI draw the
+    graph from what the analysis stored and never rebuild it.
+
+    >>> art = {"id": "a1", "title": "T", "outlet": "CNN", "published": None}
+    >>> item, = story_graph_items([art], [], [], [], [{"id": "s1", "article_ids": ["a1"]}])
+    >>> item["id"], item["story_id"], [e["kind"] for e in item["edges"]]
+    ('graph-s1', 's1', ['published'])
+    """
+    graph = build_graph(articles, reuse, citations, claims)
+    storied = {aid for s in stories for aid in s.get("article_ids", [])}
+    loose = [a["id"] for a in articles if a["id"] not in storied]
+    groups = [dict(s) for s in stories]
+    if loose:
+        groups.append({"id": None, "title": None, "article_ids": loose})
+    for group in groups:  # a claim is drawn with the story of every article carrying it
+        members = set(group["article_ids"])
+        group["claim_ids"] = [c["id"] for c in claims if members & _carriers(c)]
+    items = []
+    for group, sub in zip(groups, story_graphs(graph, groups).values(), strict=True):
+        sid = group["id"]
+        key = sid if sid is not None else "loose-" + min(group["article_ids"])
+        items.append({"id": f"graph-{key}", "story_id": sid, "title": group.get("title"),
+                      "article_ids": list(group["article_ids"]),
+                      "nodes": sub["nodes"], "edges": sub["edges"]})
+    return items

@@ -52,7 +52,7 @@ def write_report(report: dict[str, Any], out_dir: str | Path) -> Path:
     tmp.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
     tmp.replace(out / "report.json")  # atomic: a reader never sees half a report
     (out / "index.html").write_text(render_dossier(report), encoding="utf-8")
-    from newstrace.provenance import write_graph_files
+    from newstrace.report.graph import write_graph_files
 
     write_graph_files(report, out)
     return out

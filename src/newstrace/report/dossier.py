@@ -14,7 +14,8 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
-from newstrace.provenance.graph import EDGE_KINDS
+from newstrace.report.graph import provenance_graph
+from newstrace.report.schema import graph_vocabulary
 from newstrace.scopes import item_article_ids
 
 _env = Environment(
@@ -115,13 +116,8 @@ def timeline_svg(story: dict[str, Any], articles: dict[str, dict[str, Any]]) -> 
     return Markup("".join(out))
 
 
-def provenance_graph(report: dict[str, Any]) -> dict[str, Any]:
-    """The provenance graph of ``report`` (or of a selection of it), from the one graph
-    builder, :func:`newstrace.provenance.graph_to_json`."""
-    from newstrace.provenance import graph_to_json
-
-    return graph_to_json(report)
-
+#: the graph's edge kinds (with their meanings) as the report schema declares them
+EDGE_KINDS = graph_vocabulary()[0]
 
 #: how each edge kind is drawn: (colour, dash pattern or "", width); keyed by EDGE_KINDS
 EDGE_STYLE = {

@@ -48,9 +48,24 @@ def report_schema() -> dict[str, Any]:
                 defs[key].setdefault("properties", {}).update(item_schema.get("properties", {}))
             else:
                 defs[key] = item_schema
-    for key in ("reuse", "stories", "entities", "claims", "citations"):
+    for key in ("reuse", "stories", "entities", "claims", "citations", "graphs"):
         defs.setdefault(key, {"type": "object"})
     return schema
+
+
+def graph_vocabulary() -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The provenance graph's edge kinds (with what each means, in legend order) and
+    node kinds, as the schema of the report's ``graphs`` items declares them.
+
+    >>> edges, nodes = graph_vocabulary()
+    >>> edges[0][0], "claim" in nodes
+    ('published', True)
+    """
+    graph = report_schema()["$defs"]["graphs"].get("properties", {})
+    kinds = graph.get("edges", {}).get("items", {}).get("properties", {}).get("kind", {})
+    node_kind = graph.get("nodes", {}).get("items", {}).get("properties", {}).get("kind", {})
+    return (tuple((k["const"], k.get("description", "")) for k in kinds.get("oneOf", [])),
+            tuple(node_kind.get("enum", [])))
 
 
 def validate_report(report: dict[str, Any]) -> None:
