@@ -43,3 +43,18 @@ def test_search_operators_in_user_input_are_plain_words(store: Store) -> None:
         found = [a.id for a in search_articles(store, query=query).items]
         assert set(found) <= set(ids), query
     assert [a.id for a in search_articles(store, query="NEAR(text)").items] == [ids[3]]
+
+
+def test_one_filter_for_list_search_and_report_selections(store: Store) -> None:
+    """`newstrace list --search`, the API/UI search and report selections filter alike:
+    full-text words (the last a prefix), outlets in any case, inclusive dates."""
+    fill(store)
+    for filters in ({"query": "dron"}, {"query": "drones russia"}, {"outlet": "cnn"},
+                    {"query": "drone", "outlet": "ap"}, {"since": "2023-02-02"},
+                    {"query": "NEAR(text)"}, {"query": "rones"}):
+        listed = [a.id for a in store.list_articles(**filters)]
+        assert listed == [a.id for a in search_articles(store, **filters).items], filters
+        assert store.count(**filters) == len(listed)
+    # words, not substrings: "rones" is inside "drones" but is not a word of any text
+    assert store.list_articles(query="rones") == []
+    assert store.count(outlet="cnn") == store.count(outlet="CNN") == 2

@@ -5,62 +5,28 @@
     >>> page.total, page.items
     (0, [])
 
-SQLite uses the FTS5 table of migration 0002, PostgreSQL the ``search`` tsvector
-column; each word of the query must match (prefix match for the last one).
+The filter is the store's one article filter (:meth:`Store.list_articles` uses it
+too): full-text search where each word of the query must match (prefix match for
+the last one), an outlet in any case, dates inclusive.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import func, select
 
 from newstrace.records import Article
 from newstrace.store.schema import articles
 from newstrace.store.store import Store, _row_article
-
-_WORD = re.compile(r"\w+", re.UNICODE)
 
 
 @dataclass
 class Page:
     total: int
     items: list[Article] = field(default_factory=list)
-
-
-def _fts_words(query: str) -> list[str]:
-    return _WORD.findall(query or "")[:16]
-
-
-def _filtered(store: Store, stmt: Any, *, query: str | None, outlet: str | None,
-              since: str | None, until: str | None, ids: Sequence[str] | None) -> Any:
-    if outlet:
-        stmt = stmt.where(articles.c.outlet == outlet)
-    if since:
-        stmt = stmt.where(articles.c.published >= since)
-    if until:
-        stmt = stmt.where(articles.c.published <= until + "\uffff")
-    if ids is not None:
-        stmt = stmt.where(articles.c.id.in_(list(ids) or [""]))
-    words = _fts_words(query or "")
-    if words:
-        if store.dialect == "sqlite":
-            # quoted terms: FTS5 operators in user input are taken literally
-            match = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
-            sub = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :m").bindparams(
-                m=match.strip())
-            stmt = stmt.where(literal_column("articles.rowid").in_(sub))
-        elif store.dialect == "postgresql":
-            tsq = " & ".join([*words[:-1], words[-1] + ":*"])
-            stmt = stmt.where(literal_column("articles.search").op("@@")(
-                func.to_tsquery("simple", tsq)))
-        else:  # pragma: no cover - other engines: plain substring match
-            for w in words:
-                stmt = stmt.where(articles.c.text.ilike(f"%{w}%"))
-    return stmt
 
 
 def search_articles(
@@ -76,8 +42,8 @@ def search_articles(
 ) -> Page:
     """One page of matching articles (ingest order) and how many match in all."""
     opts = {"query": query, "outlet": outlet, "since": since, "until": until, "ids": ids}
-    count = _filtered(store, select(func.count()).select_from(articles), **opts)
-    stmt = _filtered(store, select(articles).order_by(articles.c.seq), **opts).offset(offset)
+    count = store.filter_articles(select(func.count()).select_from(articles), **opts)
+    stmt = store.filter_articles(select(articles).order_by(articles.c.seq), **opts).offset(offset)
     if limit is not None:
         stmt = stmt.limit(limit)
     with store.engine.connect() as conn:

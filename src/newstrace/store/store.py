@@ -13,6 +13,7 @@ skips what is already stored.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -30,6 +31,7 @@ from sqlalchemy import (
     delete,
     event,
     func,
+    literal_column,
     or_,
     select,
     text,
@@ -49,6 +51,9 @@ from newstrace.store.schema import (
     stage_rows,
     stage_state,
 )
+
+#: a word of a full-text query
+_WORD = re.compile(r"\w+", re.UNICODE)
 
 DEFAULT_DB = "newstrace.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -402,7 +407,7 @@ class Store:
     ) -> list[Article]:
         """Stored articles in ingest order, filtered; ``query`` searches title and text."""
         stmt = select(articles).order_by(articles.c.seq)
-        stmt = self._filtered(stmt, outlet=outlet, since=since, until=until, query=query)
+        stmt = self.filter_articles(stmt, outlet=outlet, since=since, until=until, query=query)
         stmt = stmt.offset(offset)
         if limit is not None:
             stmt = stmt.limit(limit)
@@ -418,26 +423,45 @@ class Store:
         query: str | None = None,
     ) -> int:
         stmt = select(func.count()).select_from(articles)
-        stmt = self._filtered(stmt, outlet=outlet, since=since, until=until, query=query)
+        stmt = self.filter_articles(stmt, outlet=outlet, since=since, until=until, query=query)
         with self.engine.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
-    @staticmethod
-    def _filtered(stmt: Any, *, outlet: str | None, since: str | None, until: str | None,
-                  query: str | None) -> Any:
-        if outlet:  # "cnn" finds CNN: users type outlets as they say them
+    def filter_articles(self, stmt: Any, *, outlet: str | None = None, since: str | None = None,
+                  until: str | None = None, query: str | None = None,
+                  ids: Sequence[str] | None = None) -> Any:
+        """``stmt`` over ``articles`` narrowed by the one article filter that the CLI,
+        the API, the web UI and report selections share.
+
+        ``outlet`` ignores case ("cnn" finds CNN: users type outlets as they say them);
+        ``until`` counts a date-time on its last day; ``query`` is full-text search over
+        title and text, every word matching, the last as a prefix (SQLite: the FTS5 table
+        of migration 0002; PostgreSQL: the ``search`` tsvector column).
+        """
+        if outlet:
             stmt = stmt.where(func.lower(articles.c.outlet) == outlet.lower())
         if since:
             stmt = stmt.where(articles.c.published >= since)
         if until:
-            # a date-time on the last day still counts: compare with the day's end
             stmt = stmt.where(articles.c.published <= until + "\uffff")
-        if query:
-            for word in query.split():
-                pattern = f"%{word}%"
-                stmt = stmt.where(
-                    or_(articles.c.title.ilike(pattern), articles.c.text.ilike(pattern))
-                )
+        if ids is not None:
+            stmt = stmt.where(articles.c.id.in_(list(ids) or [""]))
+        words = _WORD.findall(query or "")[:16]
+        if not words:
+            return stmt
+        if self.dialect == "sqlite":
+            # quoted terms: FTS5 operators in user input are taken literally
+            match = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
+            sub = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :m").bindparams(
+                m=match.strip())
+            return stmt.where(literal_column("articles.rowid").in_(sub))
+        if self.dialect == "postgresql":
+            tsq = " & ".join([*words[:-1], words[-1] + ":*"])
+            return stmt.where(literal_column("articles.search").op("@@")(
+                func.to_tsquery("simple", tsq)))
+        for word in words:  # pragma: no cover - other engines: substring match
+            stmt = stmt.where(or_(articles.c.title.ilike(f"%{word}%"),
+                                  articles.c.text.ilike(f"%{word}%")))
         return stmt
 
     # -- errors -------------------------------------------------------------------------------
