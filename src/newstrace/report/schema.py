@@ -2,11 +2,14 @@
 
     >>> schema = report_schema()
     >>> sorted(schema["$defs"])[:3]
-    ['anomaly', 'article', 'citations']
+    ['anomalies', 'article', 'citations']
+    >>> schema["properties"]["graphs"]["items"]
+    {'$ref': '#/$defs/graphs'}
 
 The base schema (``report.schema.json``) fixes the top level, articles, errors
-and anomalies; each analysis package ships ``schema.json`` mapping the report
-keys it fills to the schema of one item, so the owner of a stage owns its format.
+and anomalies; the report keys come from the stage registry, and each analysis
+package ships ``schema.json`` mapping the keys it fills to the schema of one
+item, so the owner of a stage owns its format and adding a stage edits no base.
 """
 
 from __future__ import annotations
@@ -19,7 +22,10 @@ from typing import Any
 
 import jsonschema
 
-from newstrace.registry import SCHEMA_PACKAGES
+from newstrace.registry import REPORT_KEYS, SCHEMA_PACKAGES
+
+#: items whose schema the base fixes (stage fragments may not change them)
+_BASE_ITEMS = frozenset({"anomalies"})
 
 #: Packages whose ``schema.json`` describes report items, by the keys they fill.
 FRAGMENT_PACKAGES = SCHEMA_PACKAGES
@@ -37,19 +43,29 @@ def _load(package: str, name: str) -> dict[str, Any]:
 
 @cache
 def report_schema() -> dict[str, Any]:
-    """The full report schema (draft 2020-12)."""
+    """The full report schema (draft 2020-12): the base, plus one array per report key
+    of the stage registry (:data:`~newstrace.registry.REPORT_KEYS`), its items described
+    by the stage packages' fragments."""
     schema = _load("newstrace.report", "report.schema.json")
     defs = schema["$defs"]
     for package in FRAGMENT_PACKAGES:
         for key, item_schema in _load(package, "schema.json").items():
-            if key in defs and key != "anomaly":
+            if key in defs:
                 # two packages describing one key: merge their properties (provenance
-                # adds origins to claims); the first one's required list stays.
-                defs[key].setdefault("properties", {}).update(item_schema.get("properties", {}))
+                # adds origins to claims); the first one's required list stays. The
+                # base's own items (anomalies) are fixed by the base.
+                if key not in _BASE_ITEMS:
+                    defs[key].setdefault("properties", {}).update(
+                        item_schema.get("properties", {}))
             else:
                 defs[key] = item_schema
-    for key in ("reuse", "stories", "entities", "claims", "citations", "graphs"):
+    errors = schema["required"].index("errors")
+    for key in REPORT_KEYS:  # in report order, before "errors"
         defs.setdefault(key, {"type": "object"})
+        schema["properties"][key] = {"type": "array", "items": {"$ref": f"#/$defs/{key}"}}
+        if key not in schema["required"]:
+            schema["required"].insert(errors, key)
+            errors += 1
     return schema
 
 
