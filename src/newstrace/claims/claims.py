@@ -17,7 +17,6 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -25,6 +24,7 @@ import numpy as np
 from newstrace.claims.attribution import Attribution, Span
 from newstrace.nlp import embeddings
 from newstrace.nlp.similarity import first_best
+from newstrace.nlp.temporal import iso_day
 
 SAME_CLAIM = 0.78  # cosine at which two contents state the same proposition outright
 SAME_CLAIM_WITH_VERB = 0.55  # ...or this close and sharing a content verb ("consider", "send")
@@ -314,10 +314,9 @@ DENIAL_DAYS = 90
 
 
 def _days(value: str | None) -> int | None:
-    try:
-        return date.fromisoformat(value[:10]).toordinal() if value else None
-    except ValueError:
-        return None
+    """A date's day number (``date.toordinal``), or None."""
+    day = iso_day(value)
+    return day.toordinal() if day else None
 
 
 def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],

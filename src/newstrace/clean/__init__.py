@@ -30,9 +30,9 @@ Precedence (strongest evidence first):
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import TYPE_CHECKING
 
+from newstrace.nlp.temporal import days_apart
 from newstrace.records import Article, RawDocument, article_id
 
 from .classify import Classified, classify_blocks
@@ -195,8 +195,8 @@ def _published(raw: RawDocument, found: Classified,
     fetched (a WARC record's date): a page cannot be published after it was read."""
     value, origin = _stated_date(raw, found, meta)
     fetched = normalize_date((raw.hints or {}).get("fetched"))
-    if value and fetched and value[:10] > fetched[:10] and _days_apart(value[:10],
-                                                                       fetched[:10]) > 1:
+    if value and fetched and value[:10] > fetched[:10] \
+            and (days_apart(value, fetched) or 0) > 1:
         return None, None
     return value, origin
 
@@ -209,7 +209,7 @@ def _stated_date(raw: RawDocument, found: Classified,
     url_date = date_from_url(raw.url)
     if meta is not None and meta.published:
         if url_date and len(meta.published) > 10 and url_date != meta.published[:10] \
-                and _days_apart(url_date, meta.published[:10]) <= 1:
+                and days_apart(url_date, meta.published) == 1:
             # A UTC time stamp shifts the calendar day; the permalink carries the
             # publisher's local day, which is what a reader (and the gold) calls the date.
             return url_date, "url"
@@ -225,10 +225,6 @@ def _stated_date(raw: RawDocument, found: Classified,
 
 def _fold(name: str) -> str:
     return re.sub(r"[\W_]+", "", name.casefold())
-
-
-def _days_apart(a: str, b: str) -> int:
-    return abs((date.fromisoformat(a) - date.fromisoformat(b)).days)
 
 
 def _outlet(raw: RawDocument, found: Classified, meta: object) -> tuple[str | None, str | None]:

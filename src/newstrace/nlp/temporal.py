@@ -197,3 +197,16 @@ def iso_day(value: str | None) -> date | None:
         return date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def days_apart(a: str | None, b: str | None) -> int | None:
+    """Whole days between two ISO dates or date-times (their calendar days, as
+    written), or None when either is missing or not ISO.
+
+    >>> days_apart("2023-02-24T23:58:00-05:00", "2023-02-26"), days_apart("2023-02-24", None)
+    (2, None)
+    """
+    first, second = iso_day(a), iso_day(b)
+    if first is None or second is None:
+        return None
+    return abs((first - second).days)

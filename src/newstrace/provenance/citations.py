@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from newstrace.nlp.temporal import mentions
+from newstrace.nlp.temporal import iso_day, mentions
 from newstrace.records import Article
 
 _FIRST = re.compile(r"\b(first reported|first to report|was first|broke the news|"
@@ -25,13 +25,6 @@ _CREDIT = re.compile(r"^\s*\(([A-Z][\w .&’'-]{1,40})\)\s*[—–-]", re.M)
 _FOOTER = re.compile(r"appeared first on\s+(.+?)\.?\s*$", re.I)
 _LEADING = re.compile(r"^(?:the|a|an)\s+(?:[\w-]+\s+){0,3}?(?:outlet|publication|magazine|"
                       r"newspaper|broadcaster|network|think tank|daily)\s+", re.I)
-
-
-def _day(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value[:10]) if value else None
-    except ValueError:
-        return None
 
 
 def _citation(article: Article, cited: str, kind: str, cue: str, span: dict[str, Any] | None,
@@ -78,7 +71,7 @@ def extract_citations(articles: Sequence[Article], claims: Sequence[Mapping[str,
     """Citation records of every article, in article order; ``dates``: each article's
     trusted date (:func:`newstrace.nlp.temporal.trusted_date`)."""
     by_id = {a.id: a for a in articles}
-    day_of = {a.id: _day(dates.get(a.id)) for a in articles}
+    day_of = {a.id: iso_day(dates.get(a.id)) for a in articles}
     entity_by_id = {e["id"]: e for e in entities}
     media_names = {v["text"].lower(): e for e in entities if e.get("subtype") == "media"
                    for v in e["variants"]}

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 
+from newstrace.nlp.temporal import iso_day
 from newstrace.report.graph import provenance_graph
 from newstrace.report.schema import graph_vocabulary
 from newstrace.scopes import item_article_ids
@@ -42,10 +43,7 @@ STANCE_COLUMN = {"asserts": "asserting", "reports": "reporting", "denies": "deny
 
 
 def _day(value: Any) -> date | None:
-    try:
-        return date.fromisoformat(str(value)[:10])
-    except (TypeError, ValueError):
-        return None
+    return iso_day(value) if isinstance(value, str) else None
 
 
 def _e(value: Any) -> str:

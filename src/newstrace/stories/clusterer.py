@@ -25,6 +25,7 @@ import numpy as np
 
 from newstrace.nlp import embeddings
 from newstrace.nlp.similarity import first_best
+from newstrace.nlp.temporal import days_apart
 from newstrace.records import Article
 from newstrace.stages import RowStore
 from newstrace.stories.features import Features, extract
@@ -107,17 +108,6 @@ class Cluster:
             norm = float(np.linalg.norm(vector)) or 1.0
             cluster._cache = {**weights, "dense": vector / norm}
         return cluster
-
-
-def _days_apart(a: str | None, b: str | None) -> float | None:
-    if not a or not b:
-        return None
-    from datetime import date
-
-    try:
-        return abs((date.fromisoformat(a[:10]) - date.fromisoformat(b[:10])).days)
-    except ValueError:
-        return None
 
 
 class StoryClusterer:
@@ -205,7 +195,7 @@ class StoryClusterer:
                  + WEIGHTS["body"] * cosine(wa["body"], wb["body"])
                  + WEIGHTS["names"] * cosine(wa["names"], wb["names"])
                  + WEIGHTS["dense"] * max(0.0, (dense - 0.5) / 0.5))
-        apart = _days_apart(date_a, date_b)
+        apart = days_apart(date_a, date_b)
         if apart is not None:
             score *= max(TIME_FLOOR, math.exp(-0.5 * (apart / days) ** 2))
         return score
