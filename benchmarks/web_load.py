@@ -31,7 +31,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from newstrace.api.data import STATUS_STATE  # noqa: E402
+from newstrace.corpus_view import STATUS_STATE  # noqa: E402
 from newstrace.records import Article  # noqa: E402
 from newstrace.store import Store  # noqa: E402
 

@@ -465,7 +465,7 @@ def serve_cmd(
     ] = None,
 ) -> None:
     """Serve the web UI and the HTTP API over the store."""
-    from newstrace.web.serve import serve
+    from newstrace.server import serve
 
     code = serve(db, host=host, port=port, token=token, echo=err.print,
                  allowed_hosts=allow_host or [])

@@ -9,12 +9,13 @@
 
 Every ``add`` analyses the new articles store-wide (:func:`newstrace.pipeline.run_stages`):
 the answer after adding articles in one call, in several, or one by one is the same.
-The CLI, the HTTP API and the web UI are thin edges over this class.
+The CLI, the HTTP API and the web UI are thin edges over this class (a long-running
+server reads through :class:`newstrace.corpus_view.CorpusView`, a cached view of it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from newstrace.records import Article, InputError
 from newstrace.registry import REPORT_KEYS
 from newstrace.scopes import item_article_ids, merge_items
 from newstrace.store import Store
+from newstrace.store.search import Page, outlets, search_articles
 
 #: report keys of analysis results, in report order
 RESULT_KINDS = REPORT_KEYS
@@ -90,7 +92,21 @@ class Corpus:
         status: dict[str, str] = {}
         if analyze and summary.article_ids:
             status = run_stages(self.store.get_many(summary.article_ids), self.store).status
-        return AddResult(summary.article_ids, summary.added, summary.errors, status)
+        return AddResult(summary.article_ids, summary.added, summary.errors, status,
+                         existing=summary.existing)
+
+    def analyze(self, *, progress: Callable[[str, str], None] | None = None
+                ) -> AnalyzeResult:
+        """Analyse the stored articles no analysis has placed yet (ingested with
+        ``analyze=False``, or by an older version), and the scopes they join.
+
+        ``progress(stage, phase)`` is told as each stage moves on, for a caller that shows
+        it (the server's analyse job).
+        """
+        from newstrace.pipeline import analyze_pending
+
+        run = analyze_pending(self.store, progress=progress)
+        return AnalyzeResult([a.id for a in run.articles], run.status)
 
     # -- reading ----------------------------------------------------------------------------------
     def stories(self, *, since: str | None = None, until: str | None = None
@@ -105,6 +121,27 @@ class Corpus:
                 continue
             out.append(story)
         return out
+
+    def count(self) -> int:
+        """How many articles the corpus holds."""
+        return self.store.count()
+
+    def article(self, article_id: str) -> Article | None:
+        """One stored article by its full id."""
+        return self.store.get(article_id)
+
+    def search(self, query: str | None = None, *, outlet: str | None = None,
+               since: str | None = None, until: str | None = None,
+               ids: Sequence[str] | None = None, limit: int | None = 50, offset: int = 0
+               ) -> Page:
+        """One page of the articles matching words (full-text) and filters, in ingest
+        order, with how many match in all: what a listing with a pager needs."""
+        return search_articles(self.store, query=query, outlet=outlet, since=since,
+                               until=until, ids=ids, limit=limit, offset=offset)
+
+    def outlets(self) -> list[str]:
+        """The outlets of the stored articles, sorted: the choices of an outlet filter."""
+        return outlets(self.store)
 
     def claim(self, claim_id: str) -> dict[str, Any] | None:
         """One claim, with its origins, first reporter and independent sources."""
@@ -124,6 +161,22 @@ class AddResult:
     article_ids: list[str]
     added: int
     errors: list[InputError]
+    analyses: dict[str, str]
+    #: articles read that the store held already
+    existing: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """As JSON data (the server's ingest job shows it as its result)."""
+        return {"articles": len(self.article_ids), "added": self.added,
+                "existing": self.existing, "errors": [e.to_dict() for e in self.errors],
+                "article_ids": self.article_ids}
+
+
+@dataclass
+class AnalyzeResult:
+    """What ``Corpus.analyze`` did: the articles it analysed, how each stage went."""
+
+    article_ids: list[str]
     analyses: dict[str, str]
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from newstrace.api import create_app
+from newstrace.server import create_app
 from newstrace.store import Store
 from tests.fixtures.load import load_into
 

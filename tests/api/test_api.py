@@ -177,6 +177,6 @@ def test_token_required_for_writes(token_client):
 
 
 def test_serve_refuses_public_bind_without_token():
-    from newstrace.web.serve import serve
+    from newstrace.server import serve
     msgs: list[str] = []
     assert serve(None, host="0.0.0.0", echo=msgs.append) == 2 and "token" in msgs[0]

@@ -7,7 +7,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, settings  # noqa: E402
 
-from newstrace.api import create_app  # noqa: E402
+from newstrace.server import create_app  # noqa: E402
 from newstrace.store import Store  # noqa: E402
 from tests.fixtures.load import load_into  # noqa: E402
 

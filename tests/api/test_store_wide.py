@@ -6,8 +6,8 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from newstrace.api import create_app
 from newstrace.corpus import Corpus
+from newstrace.server import create_app
 from tests.conftest import SEED_000, SEED_001, SEED_002, SEED_004, SEEDS
 
 

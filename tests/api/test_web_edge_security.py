@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from newstrace.api import create_app
-from newstrace.web.serve import is_loopback, serve
+from newstrace.server import create_app, is_loopback, serve
 from tests.api.conftest import TOKEN, csrf_headers
 
 EVIL = "http://evil.example"
@@ -326,7 +325,7 @@ def test_two_workers_over_one_store_accept_each_other_s_csrf_tokens(tmp_path) ->
     # uvicorn --workers 2: a form served by one worker is posted to the other
     from fastapi.testclient import TestClient
 
-    from newstrace.api import create_app
+    from newstrace.server import create_app
 
     db = str(tmp_path / "w.db")
     first, second = create_app(db), create_app(db)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from newstrace.api import create_app
 from newstrace.report.dossier import render_dossier
+from newstrace.server import create_app
 from newstrace.store import Store
 from tests.fixtures.load import fixture_report, load_into
 

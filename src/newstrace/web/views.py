@@ -1,19 +1,28 @@
-"""Routes of the web UI, mounted on the API app by :func:`mount_web`."""
+"""Routes of the web UI (an :class:`~fastapi.APIRouter`): server-rendered pages over the
+cached corpus view, and the upload / analyse / sign-in forms.
+
+The pages get the corpus, its view, the jobs and the write guard from the same
+dependencies as the API (:mod:`newstrace.service.deps`); nothing here imports the API.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
-from newstrace.api.data import Data
+from newstrace.corpus_view import CorpusView
 from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_graph
 from newstrace.report.dossier import _env as _dossier_env
-from newstrace.store.search import outlets, search_articles
+from newstrace.service.auth import Grant, authorise, sign_in
+from newstrace.service.deps import WRITE_FORM, CorpusDep, JobsDep, ServiceDep, ViewDep
+from newstrace.service.jobs import start_analyze, start_upload
+from newstrace.service.state import Service
 
 _env = Environment(
     loader=ChoiceLoader([PackageLoader("newstrace.web", "templates"),
@@ -27,22 +36,32 @@ _env.filters.update({k: v for k, v in _dossier_env.filters.items() if k not in _
 PAGE = 20
 TITLES = {key: heading for key, heading, _ in SECTIONS}
 STAGE_OF = {key: stage for key, _, stage in SECTIONS}
+#: the sections with a page of their own, listed like the index's stories
+SECTION_PAGES = ("claims", "reuse", "entities", "citations", "anomalies")
+
+router = APIRouter(include_in_schema=False)
 
 
 def _filters(request: Request) -> dict[str, str | None]:
+    """The page's filters from its query string; 400 for a date that is not one (the
+    pages take free text, not FastAPI-validated parameters, to show forms as typed)."""
     q = request.query_params
     out: dict[str, str | None] = {}
     for name in ("since", "until", "outlet", "story", "q"):
         value = (q.get(name) or "").strip()[:500]
         out[name] = value or None
-    from datetime import date
     for name in ("since", "until"):
-        if out[name]:
+        value = out[name]
+        if value:
             try:
-                date.fromisoformat(out[name][:10])
+                date.fromisoformat(value[:10])
             except ValueError:
                 raise HTTPException(400, f"{name} must be a date YYYY-MM-DD") from None
     return out
+
+
+def _result_filters(f: dict[str, str | None]) -> dict[str, str | None]:
+    return {k: f[k] for k in ("outlet", "since", "until", "story")}
 
 
 def _offset(request: Request) -> int:
@@ -52,162 +71,172 @@ def _offset(request: Request) -> int:
         raise HTTPException(400, "offset must be a whole number") from None
 
 
-def _report(data: Data, items: dict[str, list[dict[str, Any]]],
+def _report(view: CorpusView, items: dict[str, list[dict[str, Any]]],
             articles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A report holding just what a page shows, in the shape the dossier's partials
+    read."""
     report: dict[str, Any] = {k: [] for k in TITLES}
     report.update(items)
-    report["articles"] = articles if articles is not None else list(data.index().values())
-    report["analyses"] = data.status()
+    report["articles"] = articles if articles is not None else list(view.index().values())
+    report["analyses"] = view.status()
     report["graph"] = {"nodes": [], "edges": []}  # drawn only where asked for
     return report
 
 
-def mount_web(app: FastAPI) -> None:
-    data: Data = app.state.data
-    store = data.store
-    csrf = app.state.csrf
-    form_write = [Depends(app.state.allowed("form"))]
-    app.mount("/static", StaticFiles(packages=[("newstrace.web", "static")]), name="static")
+def render(name: str, request: Request, service: Service, report: dict[str, Any],
+           **extra: Any) -> HTMLResponse:
+    """Template ``name`` over ``report``, with what every page's frame needs: filter
+    choices, the CSRF token of its forms (and its cookie), and whether to show the
+    sign-in form (a token server, this browser not authorised by its cookie yet)."""
+    csrf = service.csrf
+    ctx = context(report, link_prefix="/articles/")
+    ctx.update(extra)
+    ctx.setdefault("filters", {})
+    ctx["outlets"] = service.corpus.outlets()
+    ctx["stories_all"] = [(s.get("id"), s.get("title")) for s in service.view.items("stories")]
+    ctx["path"] = request.url.path
+    ctx["qs"] = lambda **kw: "?" + urlencode(
+        {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
+    # forms post to action?csrf_token=...: the token is checked before the body is read
+    nonce = csrf.nonce(request)
+    ctx["csrf_qs"] = "?" + urlencode({csrf.FIELD: csrf.token(nonce)})
+    ctx["need_token"] = service.token is not None
+    ctx["signed_in"] = authorise(request, service, cookie=True) is Grant.COOKIE
+    response = HTMLResponse(_env.get_template(name).render(**ctx))
+    csrf.set_cookie(response, nonce)
+    return response
 
-    def render(name: str, request: Request, report: dict[str, Any], **extra: Any) -> HTMLResponse:
-        ctx = context(report, link_prefix="/articles/")
-        ctx.update(extra)
-        ctx.setdefault("filters", {})
-        ctx["outlets"] = outlets(store)
-        ctx["stories_all"] = [(s.get("id"), s.get("title")) for s in data.items("stories")]
-        ctx["path"] = request.url.path
-        ctx["qs"] = lambda **kw: "?" + urlencode(
-            {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
-        # forms post to action?csrf_token=...: the token is checked before the body is read
-        nonce = csrf.nonce(request)
-        ctx["csrf_qs"] = "?" + urlencode({csrf.FIELD: csrf.token(nonce)})
-        ctx["need_token"] = app.state.token is not None
-        ctx["signed_in"] = ctx["need_token"] and csrf.signed_in(request)
-        response = HTMLResponse(_env.get_template(name).render(**ctx))
-        csrf.set_cookie(response, nonce)
-        return response
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> Response:
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request, service: ServiceDep) -> Response:
+    f = _filters(request)
+    off = _offset(request)
+    stories = service.view.filtered("stories", **_result_filters(f))
+    report = _report(service.view, {"stories": stories[off: off + PAGE]})
+    return render("index.html", request, service, report, filters=f, total=len(stories),
+                  offset=off, page=PAGE)
+
+
+@router.get("/stories/{story_id}", response_class=HTMLResponse)
+def story(request: Request, story_id: str, service: ServiceDep, view: ViewDep) -> Response:
+    found = [s for s in view.items("stories") if s.get("id") == story_id]
+    if not found:
+        raise HTTPException(404, f"no story {story_id!r}")
+    ids = set(found[0].get("article_ids") or [])
+    idx = view.index()
+    items = {
+        "stories": found,
+        "claims": [c for c in view.items("claims") if ids & set(c.get("article_ids") or [])],
+        "reuse": [r for r in view.items("reuse") if {r.get("original"), r.get("copy")} & ids],
+        "citations": [c for c in view.items("citations") if c.get("article_id") in ids],
+        "anomalies": [a for a in view.items("anomalies")
+                      if ids & set(a.get("article_ids") or [])],
+        "entities": [],
+    }
+    arts = [idx[i] for i in ids if i in idx]
+    report = _report(view, items, arts)
+    return render("story.html", request, service, report, story=found[0],
+                  story_graph=graph_svg(provenance_graph(report)))
+
+
+def _section_page(key: str) -> Callable[..., Response]:
+    def page(request: Request, service: ServiceDep) -> Response:
         f = _filters(request)
         off = _offset(request)
-        kw = {k: f[k] for k in ("outlet", "since", "until", "story")}
-        stories = data.filtered("stories", **kw)
-        report = _report(data, {"stories": stories[off: off + PAGE]})
-        return render("index.html", request, report, filters=f, total=len(stories),
+        items = service.view.filtered(key, **_result_filters(f))
+        report = _report(service.view, {key: items[off: off + PAGE]})
+        return render("section.html", request, service, report, key=key,
+                      heading=TITLES[key], stage=STAGE_OF[key], filters=f, total=len(items),
                       offset=off, page=PAGE)
+    return page
 
-    @app.get("/stories/{story_id}", response_class=HTMLResponse, include_in_schema=False)
-    def story(request: Request, story_id: str) -> Response:
-        found = [s for s in data.items("stories") if s.get("id") == story_id]
-        if not found:
-            raise HTTPException(404, f"no story {story_id!r}")
-        ids = set(found[0].get("article_ids") or [])
-        idx = data.index()
-        items = {
-            "stories": found,
-            "claims": [c for c in data.items("claims") if ids & set(c.get("article_ids") or [])],
-            "reuse": [r for r in data.items("reuse") if {r.get("original"), r.get("copy")} & ids],
-            "citations": [c for c in data.items("citations") if c.get("article_id") in ids],
-            "anomalies": [a for a in data.items("anomalies")
-                          if ids & set(a.get("article_ids") or [])],
-            "entities": [],
-        }
-        arts = [idx[i] for i in ids if i in idx]
-        report = _report(data, items, arts)
-        return render("story.html", request, report, story=found[0],
-                      story_graph=graph_svg(provenance_graph(report)))
 
-    def section_page(key: str) -> Any:
-        def page(request: Request) -> Response:
-            f = _filters(request)
-            off = _offset(request)
-            kw = {k: f[k] for k in ("outlet", "since", "until", "story")}
-            items = data.filtered(key, **kw)
-            report = _report(data, {key: items[off: off + PAGE]})
-            return render("section.html", request, report, key=key, heading=TITLES[key],
-                          stage=STAGE_OF[key], filters=f, total=len(items), offset=off,
-                          page=PAGE)
-        return page
+for _key in SECTION_PAGES:
+    router.add_api_route(f"/{_key}", _section_page(_key), methods=["GET"],
+                         response_class=HTMLResponse, name=f"web_{_key}")
 
-    for key in ("claims", "reuse", "entities", "citations", "anomalies"):
-        app.add_api_route(f"/{key}", section_page(key), methods=["GET"],
-                          response_class=HTMLResponse, include_in_schema=False,
-                          name=f"web_{key}")
 
-    @app.get("/articles", response_class=HTMLResponse, include_in_schema=False)
-    def articles_page(request: Request) -> Response:
-        f = _filters(request)
-        off = _offset(request)
-        ids = None
-        if f["story"]:
-            ids = data.story_article_ids(f["story"])
-            if ids is None:
-                raise HTTPException(404, f"no story {f['story']!r}")
-        page = search_articles(store, query=f["q"], outlet=f["outlet"], since=f["since"],
-                               until=f["until"], ids=sorted(ids) if ids is not None else None,
-                               limit=PAGE, offset=off)
-        report = _report(data, {})
-        return render("articles.html", request, report, filters=f, total=page.total,
-                      offset=off, page=PAGE, found=[a.to_dict() for a in page.items])
+@router.get("/articles", response_class=HTMLResponse)
+def articles_page(request: Request, service: ServiceDep, corpus: CorpusDep) -> Response:
+    f = _filters(request)
+    off = _offset(request)
+    ids = None
+    if f["story"]:
+        ids = service.view.story_article_ids(f["story"])
+        if ids is None:
+            raise HTTPException(404, f"no story {f['story']!r}")
+    found = corpus.search(f["q"], outlet=f["outlet"], since=f["since"], until=f["until"],
+                          ids=sorted(ids) if ids is not None else None, limit=PAGE,
+                          offset=off)
+    report = _report(service.view, {})
+    return render("articles.html", request, service, report, filters=f, total=found.total,
+                  offset=off, page=PAGE, found=[a.to_dict() for a in found.items])
 
-    @app.get("/articles/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: str) -> Response:
-        art = store.get(article_id)
-        if art is None:
-            raise HTTPException(404, f"no article {article_id!r}")
-        items = {
-            "claims": [c for c in data.items("claims")
-                       if article_id in (c.get("article_ids") or [])],
-            "reuse": [r for r in data.items("reuse") if article_id in (r.get("original"),
-                                                                      r.get("copy"))],
-        }
-        report = _report(data, items)
-        return render("article.html", request, report, article=art.to_dict())
 
-    @app.get("/upload", response_class=HTMLResponse, include_in_schema=False)
-    def upload_form(request: Request) -> Response:
-        return render("upload.html", request, _report(data, {}, []), error=None)
+@router.get("/articles/{article_id}", response_class=HTMLResponse)
+def article_page(request: Request, article_id: str, service: ServiceDep,
+                 corpus: CorpusDep, view: ViewDep) -> Response:
+    art = corpus.article(article_id)
+    if art is None:
+        raise HTTPException(404, f"no article {article_id!r}")
+    items = {
+        "claims": [c for c in view.items("claims")
+                   if article_id in (c.get("article_ids") or [])],
+        "reuse": [r for r in view.items("reuse") if article_id in (r.get("original"),
+                                                                  r.get("copy"))],
+    }
+    report = _report(view, items)
+    return render("article.html", request, service, report, article=art.to_dict())
 
-    @app.post("/sign-in", include_in_schema=False)
-    async def sign_in(request: Request) -> Response:
-        """Token servers: the upload page's token, once, for a SameSite=Strict cookie (the
-        file upload itself is then authorised before its body is read)."""
-        if app.state.token is None:
-            return RedirectResponse("/upload", status_code=303)
-        # CSRF and Origin as for any form; a small urlencoded body
-        if not csrf.valid(request):
-            raise HTTPException(403, "CSRF token missing or wrong (reload the page)")
-        form = await request.form(max_files=0, max_part_size=4096)
-        if not app.state.token_matches(str(form.get("token") or "")):
-            page = render("upload.html", request, _report(data, {}, []),
-                          error="wrong or missing token")
-            page.status_code = 401
-            return page
-        response = RedirectResponse("/upload", status_code=303)
-        csrf.sign_in(response)
-        return response
 
-    @app.post("/upload", include_in_schema=False, dependencies=form_write)
-    async def upload(request: Request) -> Response:
-        async with request.form(max_part_size=app.state.max_upload) as form:
-            files = [f for f in form.getlist("files") if hasattr(f, "read") and f.filename]
-            if not files:
-                page = render("upload.html", request, _report(data, {}, []),
-                              error="choose a file first")
-                page.status_code = 400
-                return page
-            job = await app.state.start_upload(files)
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+def _upload_page(request: Request, service: Service, error: str | None,
+                 status: int = 200) -> HTMLResponse:
+    page = render("upload.html", request, service, _report(service.view, {}, []), error=error)
+    page.status_code = status
+    return page
 
-    @app.post("/analyze", include_in_schema=False, dependencies=form_write)
-    def analyze(request: Request) -> Response:
-        job = app.state.start_analyze()
-        return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
-    @app.get("/jobs/{job_id}", response_class=HTMLResponse, include_in_schema=False)
-    def job_page(request: Request, job_id: str) -> Response:
-        job = app.state.jobs.get(job_id)
-        if job is None:
-            raise HTTPException(404, f"no job {job_id!r}")
-        return render("job.html", request, _report(data, {}, []), job=job.to_dict())
+@router.get("/upload", response_class=HTMLResponse)
+def upload_form(request: Request, service: ServiceDep) -> Response:
+    return _upload_page(request, service, None)
+
+
+@router.post("/sign-in")
+async def sign_in_form(request: Request, service: ServiceDep) -> Response:
+    """Token servers: the upload page's token, once, for a SameSite=Strict cookie (the
+    file upload itself is then authorised before its body is read)."""
+    if service.token is None:
+        return RedirectResponse("/upload", status_code=303)
+    # CSRF and Origin as for any form; a small urlencoded body
+    if not service.csrf.valid(request):
+        raise HTTPException(403, "CSRF token missing or wrong (reload the page)")
+    form = await request.form(max_files=0, max_part_size=4096)
+    response = RedirectResponse("/upload", status_code=303)
+    if not sign_in(service, str(form.get("token") or ""), response):
+        return _upload_page(request, service, "wrong or missing token", 401)
+    return response
+
+
+@router.post("/upload", dependencies=[WRITE_FORM])
+async def upload(request: Request, service: ServiceDep) -> Response:
+    async with request.form(max_part_size=service.max_upload) as form:
+        files = [f for f in form.getlist("files") if hasattr(f, "read") and f.filename]
+        if not files:
+            return _upload_page(request, service, "choose a file first", 400)
+        job = await start_upload(service, files)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.post("/analyze", dependencies=[WRITE_FORM])
+def analyze(service: ServiceDep) -> Response:
+    job = start_analyze(service)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: str, service: ServiceDep, jobs: JobsDep) -> Response:
+    job = jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"no job {job_id!r}")
+    return render("job.html", request, service, _report(service.view, {}, []),
+                  job=job.to_dict())

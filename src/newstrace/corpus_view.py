@@ -1,37 +1,58 @@
-"""Reading analysis results from the store for the API and the web UI, with filters.
+"""A cached, filterable read view of a corpus, for the edges that answer many requests
+(the HTTP API and the web UI) over one :class:`newstrace.corpus.Corpus`.
 
-Results are small next to the articles; they are read once and cached for a few
-seconds (and dropped when a job of this process changes the store).
+Results are small next to the articles; they are read once and cached for a while (and
+dropped when a job of this process changes the store), so listing, filtering and paging
+do not go back to the store each time.
+
+    >>> from newstrace.corpus import Corpus
+    >>> view = CorpusView(Corpus.open(":memory:"))
+    >>> view.filtered("claims", outlet="CNN"), view.status()["claims"]
+    ([], 'not available: not run on this store yet')
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from newstrace.corpus import Corpus
 from newstrace.registry import KEY_STAGE, STAGES
 from newstrace.report.build import ANALYSIS_KEYS, build_report
 from newstrace.scopes import item_article_ids
 from newstrace.store import Store
 from newstrace.store.search import article_index
 
+#: the state the server's analyse jobs record their stages' outcome in (read by
+#: :meth:`CorpusView.status`)
 STATUS_STATE = "web.analyses"
 
+T = TypeVar("T")
 
-class Data:
-    def __init__(self, store: Store, ttl: float = 30.0) -> None:
-        self.store = store
+
+class CorpusView:
+    """Analysis results of ``corpus`` by kind and id, filtered by the articles they touch,
+    each cached for ``ttl`` seconds; thread-safe (a server's workers share one)."""
+
+    def __init__(self, corpus: Corpus, ttl: float = 30.0) -> None:
+        self.corpus = corpus
         self.ttl = ttl
         self._lock = threading.Lock()
         self._load_lock = threading.RLock()  # single flight: one reload, the others wait
         self._cache: dict[str, tuple[float, Any]] = {}
 
+    @property
+    def store(self) -> Store:
+        return self.corpus.store
+
     def invalidate(self) -> None:
+        """Forget what was read: the store changed (a job of this process ended)."""
         with self._lock:
             self._cache.clear()
 
-    def _cached(self, key: str, load: Any) -> Any:
+    def _cached(self, key: str, load: Callable[[], T]) -> T:
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit and now - hit[0] < self.ttl:
@@ -59,7 +80,13 @@ class Data:
     def index(self) -> dict[str, dict[str, Any]]:
         return self._cached("index", lambda: article_index(self.store))
 
+    def record_status(self, status: dict[str, str]) -> None:
+        """Keep how each stage of an analyse job went, for :meth:`status`."""
+        self.store.save_state(STATUS_STATE, {"status": status})
+
     def status(self) -> dict[str, str]:
+        """Each stage's last outcome: recorded by a job, "done" where the stage's results
+        are stored without one (analysed elsewhere), else "not available"."""
         def load() -> dict[str, str]:
             saved = self.store.load_state(STATUS_STATE) or {}
             status = dict(saved.get("status") or {})
@@ -72,6 +99,7 @@ class Data:
         return self._cached("status", load)
 
     def story_article_ids(self, story_id: str) -> set[str] | None:
+        """The articles of a story; None when there is no such story (a 404, not [])."""
         story = self.by_id("stories").get(story_id)
         return None if story is None else set(story.get("article_ids") or [])
 
@@ -106,6 +134,7 @@ class Data:
         return out
 
     def events(self, **filters: Any) -> list[dict[str, Any]]:
+        """The stories' events, each with its ``story_id``, filtered as :meth:`filtered`."""
         story = filters.pop("story", None)
         out = []
         for s in self.items("stories"):
@@ -120,6 +149,7 @@ class Data:
         return out
 
     def report(self) -> dict[str, Any]:
+        """The whole report, from the cached results and the view's stage status."""
         arts = self.store.list_articles()
         items = {k: self.items(k) for k in ANALYSIS_KEYS}
         return build_report(arts, items, status=self.status(), errors=self.store.errors())

@@ -1,9 +1,9 @@
 """Request guards of the API and web UI: Host allow-list, Origin check, streaming body
 cap, security headers (:class:`Guard`, an ASGI middleware) and CSRF tokens (:class:`Csrf`).
 
-The write routes' single auth check (bearer token, UI sign-in cookie, CSRF token,
-content type) is the dependency made in :func:`newstrace.api.app.create_app`; it runs
-before any body is read, since those routes declare no body parameters.
+Who may write (bearer token, UI sign-in cookie) is decided in one place,
+:func:`newstrace.service.auth.authorise`; the write routes' dependencies in
+:mod:`newstrace.service.deps` add the CSRF and content-type checks.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ _HOST_RE = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(:[0-9]{1,5})?$")
 
 
 class BodyTooLarge(HTTPException):
+    """A body over the cap, raised while it streams in (so it stops being read)."""
+
     def __init__(self, cap: int) -> None:
         super().__init__(413, f"request body too large (over {cap} bytes)")
 
@@ -76,7 +78,7 @@ class Guard:
     * security headers on every response.
 
     (Starlette's ``@app.middleware("http")`` re-streams every response through a task
-    and a queue, a third of a small request's cost under load: hence plain ASGI.)
+    and a queue, a real share of a small request's cost under load: hence plain ASGI.)
     """
 
     def __init__(self, app: Any, max_upload: int, allowed_hosts: Iterable[str] = ()) -> None:
@@ -175,9 +177,11 @@ class Csrf:
         return nonce
 
     def token(self, nonce: str) -> str:
+        """The CSRF token that goes with ``nonce`` (what a form embeds)."""
         return self._mac("csrf:" + nonce)
 
     def set_cookie(self, response: Response, nonce: str) -> None:
+        """Give the browser ``nonce`` (again): the page's forms carry its token."""
         response.set_cookie(self.COOKIE, nonce, httponly=True, samesite="strict", path="/")
 
     def issue(self, request: Request, response: Response) -> str:
@@ -187,6 +191,8 @@ class Csrf:
         return self.token(nonce)
 
     def valid(self, request: Request) -> bool:
+        """Whether ``request`` carries the token of its own nonce cookie (header or
+        query string: never the body, which is not read yet)."""
         nonce = request.cookies.get(self.COOKIE, "")
         given = request.headers.get(self.HEADER) or request.query_params.get(self.FIELD) or ""
         return bool(nonce) and hmac.compare_digest(given.encode(),
@@ -194,9 +200,13 @@ class Csrf:
 
     # the web UI's sign-in (token servers): a cookie standing for "gave the token"
     def sign_in(self, response: Response) -> None:
+        """Set the sign-in cookie; only :mod:`newstrace.service.auth` calls this, after
+        checking the token."""
         response.set_cookie(self.AUTH_COOKIE, self._mac("auth"), httponly=True,
                             samesite="strict", path="/")
 
     def signed_in(self, request: Request) -> bool:
+        """Whether ``request`` has the sign-in cookie (a fact; whether it counts is
+        :func:`newstrace.service.auth.authorise`'s call)."""
         return hmac.compare_digest(request.cookies.get(self.AUTH_COOKIE, "").encode(),
                                    self._mac("auth").encode())

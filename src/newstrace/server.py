@@ -1,0 +1,96 @@
+"""The server: the HTTP API and the web UI assembled into one FastAPI app over one
+store (:func:`create_app`), and ``newstrace serve`` (:func:`serve`).
+
+This is the only module that imports both edges; the API (:mod:`newstrace.api`) and
+the web UI (:mod:`newstrace.web`) know only the library facade and the shared
+:mod:`newstrace.service` package.
+
+Reads are open; writes (ingest, analyze) need ``Authorization: Bearer <token>`` when
+the app has a token, and form/multipart writes without one a CSRF token. Every
+response carries a strict CSP (see :mod:`newstrace.service.security`).
+
+    uvicorn --factory newstrace.server:app_from_env
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from newstrace import __version__, api
+from newstrace.service.security import CSP, Guard
+from newstrace.service.state import DEFAULT_MAX_UPLOAD, Service
+from newstrace.web import mount_web
+
+__all__ = ["CSP", "DEFAULT_MAX_UPLOAD", "app_from_env", "create_app", "is_loopback", "serve"]
+
+#: the only binds that count as loopback for the token rule: not 127.0.0.2 (another
+#: host's view of the loopback net), not 0.0.0.0 / :: (every interface), not a name
+LOOPBACK = {"127.0.0.1", "::1", "[::1]"}
+DESCRIPTION = ("Trace news claims to their origin: articles, stories, claims, reuse, "
+               "provenance. Write endpoints need a bearer token when set.")
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.service.close()
+
+
+def create_app(store_url: str | None, *, token: str | None = None,
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD, web: bool = True,
+               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+    """The API (and, with ``web``, the web UI) over the store at ``store_url``.
+
+    ``allowed_hosts``: names besides ``localhost`` (and any IP address) that may appear
+    in the Host header, e.g. the name the server is bound to; others get 400.
+    """
+    service = Service.open(store_url, token=token, max_upload=max_upload_bytes)
+    app = FastAPI(title="newstrace", lifespan=_lifespan, version=__version__, docs_url=None,
+                  redoc_url=None, description=DESCRIPTION)
+    app.state.service = service
+    # for code outside a request (tests, serve's banner): the same objects
+    app.state.store, app.state.jobs, app.state.csrf = service.store, service.jobs, service.csrf
+    for router in api.ROUTERS:
+        app.include_router(router)
+    api.install(app)
+    if web:
+        mount_web(app)
+    app.add_middleware(Guard, max_upload=max_upload_bytes, allowed_hosts=allowed_hosts)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For ``uvicorn --factory newstrace.server:app_from_env``."""
+    return create_app(os.environ.get("NEWSTRACE_DB"), token=os.environ.get("NEWSTRACE_TOKEN"))
+
+
+def is_loopback(host: str) -> bool:
+    """
+    >>> is_loopback("127.0.0.1"), is_loopback("::1"), is_loopback("0.0.0.0")
+    (True, True, False)
+    >>> is_loopback("127.0.0.2"), is_loopback("localhost")
+    (False, False)
+    """
+    return host.strip().lower() in LOOPBACK
+
+
+def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
+          token: str | None = None, echo: Callable[[str], None] = print,
+          allowed_hosts: Sequence[str] = ()) -> int:
+    """Run the server; 2 when bound off loopback without a token (anyone who can reach
+    the port could write). ``allowed_hosts``: host names clients may send besides the
+    bound host, localhost and IP addresses."""
+    if not is_loopback(host) and not token:
+        echo(f"error: refusing to bind {host} without a token; pass --token or set "
+             "NEWSTRACE_TOKEN (write endpoints need it off loopback)")
+        return 2
+    import uvicorn
+
+    app = create_app(db, token=token or None, allowed_hosts=[host, *allowed_hosts])
+    echo(f"newstrace: serving on http://{host}:{port}/ (store {app.state.store.url})")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
