@@ -180,6 +180,10 @@ class AnalyzeResult:
     analyses: dict[str, str]
 
 
+#: result kinds that are about a whole story (a story, its provenance graph)
+_STORY_KINDS = ("stories", "graphs")
+
+
 def report_from_store(store: Store, selection: Selection,
                       status: dict[str, str] | None = None,
                       errors: Sequence[InputError] = ()) -> dict[str, Any]:
@@ -215,13 +219,14 @@ def report_from_store(store: Store, selection: Selection,
     for kind in RESULT_KINDS:
         kept = []
         for item in merge_items(kind, scoped.get(kind, [])):
-            if kind == "stories" and selection.story is not None \
-                    and item.get("id") != selection.story:
+            story_id = item.get("id") if kind == "stories" else item.get("story_id")
+            if kind in _STORY_KINDS and selection.story is not None \
+                    and story_id != selection.story:
                 continue
             ids = item_article_ids(item)
             if wanted & set(ids):
                 kept.append(item)
-                if kind != "stories":
+                if kind not in _STORY_KINDS:  # a story's other articles are not named
                     named.update(ids)
         items[kind] = kept
     articles: list[Article] = store.get_many(store.in_ingest_order(named))

@@ -96,6 +96,8 @@ def test_a_story_report_from_the_store_holds_the_story_and_all_its_articles(tmp_
         assert report["reuse"] and report["claims"]
         others = {a["id"] for a in report["articles"]} - set(drone_story["article_ids"])
         assert not others, "an article of the other story came along"
+        # the story's stored provenance graph, and no other story's
+        assert [g["story_id"] for g in report["graphs"]] == [drone_story["id"]]
         late = corpus.report(since="2023-01-01")
         chosen = {a.id for a in corpus.store.list_articles(since="2023-01-01")}
         assert chosen and chosen <= {a["id"] for a in late["articles"]}
