@@ -133,6 +133,13 @@ NODE_LEGEND = (("n-outlet", "outlet"), ("n-document", "cited document"),
                ("n-claim", "claim"), ("n-denial", "denial"))
 
 
+def stylesheet() -> str:
+    """The dossier's CSS, edge kinds included: inlined in the dossier page, and served
+    as the web UI's stylesheet (whose policy allows no inline style), so that both
+    draw alike."""
+    return _env.get_template("_style.css").render() + "\n" + edge_css() + "\n"
+
+
 def edge_css() -> str:
     """The CSS rules of the edge kinds (one per kind, derived from EDGE_KINDS)."""
     rules = ["svg.graph .e { fill: none; opacity: .55; }",
@@ -184,12 +191,13 @@ _COLX = {0: 10, 1: 280, 2: 590}
 
 
 def graph_svg(graph: dict[str, Any], stories: list[dict[str, Any]] | None = None,
-              claim_story: dict[str, str] | None = None) -> Markup:
+              claim_story: dict[str, str] | None = None, *, inline_css: bool = True) -> Markup:
     """A layered drawing: sources (outlets, documents) | articles | claims by story.
 
     Claims of one story sit together under the story's name; only edges of the
     graph are drawn, one per (source, target, kind); the edges on a claim's way
-    back to its origin are drawn bold.
+    back to its origin are drawn bold. ``inline_css=False`` leaves the edge styles
+    to the page's stylesheet (:func:`stylesheet`), for pages that allow no inline style.
     """
     nodes = graph.get("nodes") or []
     if not nodes:
@@ -241,7 +249,7 @@ def graph_svg(graph: dict[str, Any], stories: list[dict[str, Any]] | None = None
     col_of = {nid: next(c for c, x in _COLX.items() if x == p[0]) for nid, p in pos.items()}
     out = [f'<svg class="graph" viewBox="0 0 {_COLX[2] + _CLAIM_W + 50} {height:.0f}" '
            f'role="img" aria-label="provenance graph" xmlns="http://www.w3.org/2000/svg">',
-           f"<style>{edge_css()}</style><defs>"]
+           f"{f'<style>{edge_css()}</style>' if inline_css else ''}<defs>"]
     for kind, _ in EDGE_KINDS:
         out.append(f'<marker id="arr-{kind}" viewBox="0 0 10 10" refX="10" refY="5" '
                    f'markerUnits="userSpaceOnUse" markerWidth="8" markerHeight="8" '

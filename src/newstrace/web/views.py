@@ -8,7 +8,6 @@ dependencies as the API (:mod:`newstrace.service.deps`); nothing here imports th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 from newstrace.corpus_view import CorpusView
-from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_graph
+from newstrace.nlp.temporal import iso_day
+from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_graph, stylesheet
 from newstrace.report.dossier import _env as _dossier_env
 from newstrace.service.auth import Grant, authorise, sign_in
 from newstrace.service.deps import WRITE_FORM, CorpusDep, JobsDep, ServiceDep, ViewDep
@@ -52,11 +52,8 @@ def _filters(request: Request) -> dict[str, str | None]:
         out[name] = value or None
     for name in ("since", "until"):
         value = out[name]
-        if value:
-            try:
-                date.fromisoformat(value[:10])
-            except ValueError:
-                raise HTTPException(400, f"{name} must be a date YYYY-MM-DD") from None
+        if value and iso_day(value) is None:
+            raise HTTPException(400, f"{name} must be a date YYYY-MM-DD")
     return out
 
 
@@ -107,6 +104,13 @@ def render(name: str, request: Request, service: Service, report: dict[str, Any]
     return response
 
 
+@router.get("/style.css")
+def style() -> Response:
+    """The dossier's stylesheet: the UI and the dossier draw the same classes alike."""
+    return Response(stylesheet(), media_type="text/css",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, service: ServiceDep) -> Response:
     f = _filters(request)
@@ -132,11 +136,12 @@ def story(request: Request, story_id: str, service: ServiceDep, view: ViewDep) -
         "anomalies": [a for a in view.items("anomalies")
                       if ids & set(a.get("article_ids") or [])],
         "entities": [],
+        "graphs": [g for g in view.items("graphs") if g.get("story_id") == story_id],
     }
     arts = [idx[i] for i in ids if i in idx]
     report = _report(view, items, arts)
     return render("story.html", request, service, report, story=found[0],
-                  story_graph=graph_svg(provenance_graph(report)))
+                  story_graph=graph_svg(provenance_graph(report), inline_css=False))
 
 
 def _section_page(key: str) -> Callable[..., Response]:
