@@ -1,13 +1,15 @@
-"""Load test of the HTTP API: 10,000 stored articles, 50 concurrent readers over loopback.
+"""Load test of the HTTP API: stored articles and their results, 50 concurrent readers
+over loopback.
 
-    PYTHONPATH=src python benchmarks/web_load.py [--articles 10000] [--clients 50] [--seconds 20]
+    PYTHONPATH=src python benchmarks/web_load.py [--articles 100000] [--clients 50] [--seconds 20]
 
 Synthetic data (seeded RNG, so runs compare): articles of 150-400 words drawn
-from a 2,000-word vocabulary, 40 outlets, dates over 2023; 500 stories of 20
-articles with 3 events each; 2,000 claims over 1-6 articles of a story with
-stances; 1,000 reuse pairs. The server is ``newstrace serve`` (uvicorn, one
-process) in a subprocess; the clients are httpx.AsyncClient tasks reading
-story and claim lists (with filters and paging) and single stories/claims.
+from a 2,000-word vocabulary, 40 outlets, dates over 2023; per 10,000 articles,
+500 stories of 20 articles with 3 events each, 2,000 claims over 1-6 articles of
+a story with stances and 1,000 reuse pairs (the results grow with the corpus).
+The server is ``newstrace serve`` (uvicorn, one process) in a subprocess; the
+clients are httpx.AsyncClient tasks reading story and claim lists (with filters
+and paging) and single stories/claims.
 Prints p50/p95/p99 and writes ``docs/benchmarks/web.md``.
 """
 
@@ -59,15 +61,16 @@ def build_store(path: str, n: int, seed: int = 7) -> tuple[list[str], list[str],
         store.add_articles(batch)
     meta = {a: None for a in ids}
     stories, claims = [], []
-    for s in range(500):
+    n_stories, n_claims, n_reuse = max(1, n // 20), max(1, n // 5), max(1, n // 10)
+    for s in range(n_stories):
         members = rng.sample(ids, 20)
         events = [{"id": f"s{s}-e{e}", "title": f"event {e}", "summary": "",
                    "date": "2023-06-01", "article_ids": members[e * 6:(e + 1) * 6],
                    "timeline": []} for e in range(3)]
         stories.append({"id": f"story-{s:04d}", "title": f"Story {s}", "summary": "synthetic",
                         "article_ids": members, "events": events})
-    for c in range(2000):
-        st = stories[rng.randrange(500)]
+    for c in range(n_claims):
+        st = stories[rng.randrange(n_stories)]
         arts = rng.sample(st["article_ids"], rng.randint(1, 6))
         claims.append({"id": f"claim-{c:05d}", "text": f"claim number {c} about drones",
                        "article_ids": arts, "attributions": [],
@@ -78,7 +81,7 @@ def build_store(path: str, n: int, seed: int = 7) -> tuple[list[str], list[str],
                        "chains": [], "independent_sources": rng.randint(1, 4)})
     reuse = [{"id": f"reuse-{r}", "original": rng.choice(ids), "copy": rng.choice(ids),
               "kind": "rewrite", "score": 0.8, "direction_evidence": [], "coverage": 0.5,
-              "aligned": [], "changes": []} for r in range(1000)]
+              "aligned": [], "changes": []} for r in range(n_reuse)]
     store.save_items("stories", stories)
     store.save_items("claims", claims)
     store.save_items("reuse", reuse)
@@ -106,9 +109,11 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
             if floor:  # the baseline: the server's cheapest request, same clients
                 name, url = "floor: /api/health", "/api/health"
             elif kind < 0.3:
-                name, url = "stories list", f"/api/stories?limit=20&offset={rng.randrange(480)}"
+                name, url = ("stories list",
+                             f"/api/stories?limit=20&offset={rng.randrange(len(stories) - 19)}")
             elif kind < 0.55:
-                name, url = "claims list", f"/api/claims?limit=50&offset={rng.randrange(1950)}"
+                name, url = ("claims list",
+                             f"/api/claims?limit=50&offset={rng.randrange(len(claims) - 49)}")
             elif kind < 0.7:
                 name, url = "claims by story", f"/api/claims?story={rng.choice(stories)}"
             elif kind < 0.8:
@@ -140,7 +145,7 @@ def pct(values: list[float], p: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--articles", type=int, default=10_000)
+    ap.add_argument("--articles", type=int, default=100_000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks/web.md"))
@@ -195,7 +200,8 @@ def main() -> None:
         f"--clients {args.clients} --seconds {args.seconds:g}`",
         "",
         f"- {args.articles} synthetic articles (seeded; 150-400 words, 40 outlets, 2023 dates), "
-        "500 stories x 20 articles x 3 events, 2,000 claims, 1,000 reuse pairs; SQLite store "
+        f"{len(stories):,} stories x 20 articles x 3 events, {len(claims):,} claims, "
+        f"{args.articles // 10:,} reuse pairs; SQLite store "
         f"built in {build_s:.1f} s",
         "- server: `newstrace serve` (uvicorn, one process) on 127.0.0.1; clients: "
         f"{args.clients} httpx.AsyncClient tasks for {args.seconds:g} s over loopback",
