@@ -127,6 +127,34 @@ def test_dossier_story_claim_origin(page, tmp_path):
     assert page.evaluate("location.hash") == f"#article-{origin_id}"
     assert page.locator(f"#article-{origin_id} h3").is_visible()
     page.screenshot(path=str(ARTIFACTS / "dossier-origin.png"))
+    # origin -> the copy's side-by-side view
+    copy_edge = next(r for r in report["reuse"] if r["original"] == origin_id)
+    page.locator(f"#article-{origin_id} a.side-by-side").first.click()
+    assert page.evaluate("location.hash") == f"#reuse-{copy_edge['id']}"
+    assert page.locator(f"#reuse-{copy_edge['id']} .pair").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "dossier-copy-diff.png"))
+
+
+def test_every_graph_edge_is_drawn_in_its_kind_colour(page, live, tmp_path):
+    """The dossier and the live UI (whose policy allows no inline style) colour each
+    edge kind as the legend says, not the default grey."""
+    from newstrace.report.dossier import EDGE_STYLE
+
+    report = fixture_report()
+    out = tmp_path / "index.html"
+    out.write_text(render_dossier(report), encoding="utf-8")
+    story = max(report["stories"], key=lambda s: len(s["article_ids"]))
+    for url in (out.as_uri(), live(report) + f"/stories/{story['id']}"):
+        page.goto(url)
+        strokes = page.evaluate("""() => Object.fromEntries(
+            [...document.querySelectorAll('svg.graph path.e, svg.graph line.e')].map(
+                e => [[...e.classList].find(c => c.startsWith('e-')),
+                      getComputedStyle(e).stroke]))""")
+        assert {"e-published", "e-copy", "e-origin"} <= set(strokes), url
+        for cls, stroke in strokes.items():
+            colour = EDGE_STYLE[cls.removeprefix("e-")][0]
+            rgb = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+            assert stroke == "rgb({}, {}, {})".format(*rgb), (url, cls, stroke)
 
 
 def test_live_ui_story_claim_origin(page, live):
@@ -144,6 +172,13 @@ def test_live_ui_story_claim_origin(page, live):
     assert "/articles/" in page.url
     assert page.locator("pre.text").first.is_visible()
     page.screenshot(path=str(ARTIFACTS / "ui-origin-article.png"), full_page=True)
+    # origin -> the copy's side-by-side view, on the origin article's page
+    origin_id = page.url.rsplit("/", 1)[-1]
+    copy_edge = next(r for r in report["reuse"] if r["original"] == origin_id)
+    page.locator("a.side-by-side").first.click()
+    assert page.evaluate("location.hash") == f"#reuse-{copy_edge['id']}"
+    assert page.locator(f"#reuse-{copy_edge['id']} .pair").first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "ui-copy-diff.png"), full_page=True)
     # search and filters
     page.goto(base + "/articles?q=drones&outlet=CNN")
     assert page.locator("#articles table tr").count() >= 1

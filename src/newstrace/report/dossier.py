@@ -478,6 +478,12 @@ def context(report: dict[str, Any], *, link_prefix: str = "#article-") -> dict[s
             if key:
                 anomalies_of.setdefault(key, []).append(an)
     cites = report.get("citations") or []
+    # article -> its reuse edges, as (how, the other article, reuse id): the way from an
+    # origin article to the side-by-side view of each copy
+    reuse_of: dict[str, list[tuple[str, str, str]]] = {}
+    for r in report.get("reuse") or []:
+        reuse_of.setdefault(r["copy"], []).append(("copy of", r["original"], r["id"]))
+        reuse_of.setdefault(r["original"], []).append(("copied by", r["copy"], r["id"]))
 
     def origin_cite(claim_id: str | None, outlet: str | None) -> str | None:
         """The id of the citation naming ``outlet`` (for ``claim_id`` when it has one)."""
@@ -499,6 +505,7 @@ def context(report: dict[str, Any], *, link_prefix: str = "#article-") -> dict[s
         "article_label": article_label,
         "story_claims": story_claims,
         "anomalies_of": anomalies_of,
+        "reuse_of": reuse_of,
         "anomaly_text": anomaly_text,
         "origin_cite": origin_cite,
         "stances": STANCES,
