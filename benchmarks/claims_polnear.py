@@ -25,9 +25,9 @@ from collections import defaultdict
 from pathlib import Path
 
 from newstrace.claims.attribution import attributions_from_parse
-from newstrace.claims.parsing import parse_many
 from newstrace.claims.tagger import ROLES
 from newstrace.claims.training import brat_spans, labelled_texts
+from newstrace.nlp.fastparse import parse_many
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear"
 

@@ -2,6 +2,7 @@
 
     python benchmarks/claims_throughput.py [--articles 200] [--warm-up 2]
     NEWSTRACE_ENTITIES=crf python benchmarks/claims_throughput.py  # the fast entity tagger
+    NEWSTRACE_ACCELERATE=0 python benchmarks/claims_throughput.py  # spaCy's stock pipeline
 
 Input: the first ``--articles`` PolNeAR train texts (real US political news,
 ~600 words each). Measured: ``newstrace.claims.analyze`` over all of them at once
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 from newstrace.claims import analyze
-from newstrace.claims.parsing import ENTITIES, parse_many
+from newstrace.nlp.fastparse import choices, parse_many
 from newstrace.records import Article, article_id
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "train"
@@ -47,7 +48,10 @@ def main() -> None:
     parse_many([a.text for a in articles])  # after the stage: its memory favours the baseline
     parse_rate = len(articles) / (time.perf_counter() - start)
     words = sum(len(a.text.split()) for a in articles) / len(articles)
-    print(f"{len(articles)} articles (~{words:.0f} words each), entities by {ENTITIES}: "
+    entities, accelerate = choices()
+    parse = "accelerated" if accelerate else "spaCy's stock pipeline"
+    print(f"{len(articles)} articles (~{words:.0f} words each), entities by {entities}, "
+          f"{parse}: "
           f"claims stage {rate:.1f} "
           f"articles/s; spaCy parse alone {parse_rate:.1f}/s (ratio {rate / parse_rate:.2f}); "
           f"target 20/s; {len(result.report['claims'])} claims, "

@@ -17,9 +17,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from newstrace.claims.entity_tagger import LABELS, EntityTagger, silver_labels
-from newstrace.claims.parsing import ENTITY_DECODER, nlp, paragraphs
-from newstrace.claims.tagger import spans_of
+from newstrace.nlp.crf import spans_of
+from newstrace.nlp.fastparse import paragraphs, pipeline
+from newstrace.nlp.fastparse.distilled_entities import LABELS, EntityTagger, silver_labels
+from newstrace.nlp.fastparse.entity_decoder import NAME as ENTITY_DECODER
 
 DEV = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "polnear" / "dev"
 
@@ -35,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     texts = [p.read_text(encoding="utf-8")
              for p in sorted((DEV / "text").glob("*.txt"))[: args.limit]]
-    model = nlp("spacy")
+    model = pipeline("spacy", accelerate=True)
     flat = [p for t in texts for _, p in paragraphs(t)]
     # everything but the recogniser (the model's own, decoded a batch at a time, as the
     # default parse runs it), then each recogniser on copies of the same docs

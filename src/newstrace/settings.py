@@ -23,6 +23,9 @@ setting             environment                 meaning
                                                 wait on 2 cores)
 ``entities``        ``NEWSTRACE_ENTITIES``      the entity recogniser: ``spacy`` (the model's
                                                 own) or ``crf`` (distilled, faster)
+``accelerate``      ``NEWSTRACE_ACCELERATE``    the parse's accelerated components (default
+                                                ``1``); ``0``: spaCy's stock pipeline
+                                                (:mod:`newstrace.nlp.fastparse`)
 ==================  ==========================  ===============================================
 """
 
@@ -35,6 +38,21 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 ENTITY_CHOICES = ("spacy", "crf")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _flag(name: str, value: str | None, default: bool) -> bool:
+    """An environment variable read as a yes or no (unset or empty: ``default``).
+
+    >>> _flag("X", "Off", True), _flag("X", None, True), _flag("X", " 1 ", False)
+    (False, True, True)
+    """
+    text = (value or "").strip().lower()
+    if not text:
+        return default
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError(f"{name} must be one of {', '.join(_TRUE + _FALSE)}, not {value!r}")
 
 
 def _default_processes() -> int:
@@ -48,12 +66,15 @@ class Settings:
     processes: int = 2
     blas_threads: int = 1
     entities: str = "spacy"
+    accelerate: bool = True
 
     def __post_init__(self) -> None:
         if self.processes < 1 or self.blas_threads < 1:
             raise ValueError("processes and blas_threads are at least 1")
         if self.entities not in ENTITY_CHOICES:
             raise ValueError(f"entities must be 'crf' or 'spacy', not {self.entities!r}")
+        if not isinstance(self.accelerate, bool):
+            raise ValueError(f"accelerate must be True or False, not {self.accelerate!r}")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,7 +91,8 @@ class Settings:
             return cls(
                 processes=int(env.get("NEWSTRACE_PROCESSES") or _default_processes()),
                 blas_threads=int(env.get("NEWSTRACE_BLAS_THREADS") or 1),
-                entities=(env.get("NEWSTRACE_ENTITIES") or "spacy").strip().lower() or "spacy")
+                entities=(env.get("NEWSTRACE_ENTITIES") or "spacy").strip().lower() or "spacy",
+                accelerate=_flag("NEWSTRACE_ACCELERATE", env.get("NEWSTRACE_ACCELERATE"), True))
         except ValueError as exc:
             raise ValueError(f"NEWSTRACE_* environment: {exc}") from None
 

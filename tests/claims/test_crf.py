@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newstrace.claims import entity_tagger, tagger
-from newstrace.claims.crf import LinearChainCRF
+from newstrace.claims import tagger
 from newstrace.claims.feature_rows import FeatureRows
-from newstrace.claims.parsing import parse_many
+from newstrace.nlp.crf import LinearChainCRF, crfsuite_tagger
+from newstrace.nlp.fastparse import distilled_entities, parse_many
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +21,12 @@ def docs(seeds_dir, shared_data):
 
 
 @pytest.mark.parametrize("model, features", [(tagger.MODEL, tagger.paragraph_features),
-                                             (entity_tagger.MODEL,
-                                              entity_tagger.token_features)])
+                                             (distilled_entities.MODEL,
+                                              distilled_entities.token_features)])
 def test_labels_are_crfsuites_own(docs, model, features) -> None:
     sequences = [features(d) for d in docs]
     sequences += [[], [["b"]], [["no such feature"], ["b", "b"]]]  # empty, one token, unknown
-    reference = tagger.crf_model(model)
+    reference = crfsuite_tagger(model)
     expected = [list(reference.tag(s)) if s else [] for s in sequences]
     assert sum(len(s) for s in sequences) > 10_000  # a real test
     assert len({label for labels in expected for label in labels}) >= 5
@@ -59,7 +59,7 @@ def test_tag_docs_leaves_labels_on_each_doc(docs) -> None:
     for d in some:
         d.user_data.pop(tagger.LABELS, None)
     labels = tagger.tag_docs(some)
-    expected = [list(tagger.crf_model(tagger.MODEL).tag(tagger.paragraph_features(d)))
+    expected = [list(crfsuite_tagger(tagger.MODEL).tag(tagger.paragraph_features(d)))
                 if len(d) else [] for d in some]
     assert labels == expected
     assert [tagger.tag(d) for d in some] == expected

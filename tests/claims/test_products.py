@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from newstrace import claims
-from newstrace.claims import analyze, extract, parsing
+from newstrace.claims import analyze, extract
 from newstrace.claims.attribution import Attribution, Span
 from newstrace.claims.entities import Mention
 from newstrace.claims.products import (
@@ -21,6 +21,7 @@ from newstrace.claims.products import (
     extract_kind,
 )
 from newstrace.ingest import iter_inputs
+from newstrace.nlp.fastparse import model as fastparse_model
 from newstrace.pipeline import clean_one
 from newstrace.records import Article
 
@@ -48,7 +49,7 @@ def refuse_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("parsed although its product is kept")
 
     monkeypatch.setattr(claims, "_extract_part", refuse)
-    monkeypatch.setattr(parsing, "nlp", refuse)
+    monkeypatch.setattr(fastparse_model, "pipeline", refuse)
 
 
 @pytest.fixture

@@ -9,15 +9,16 @@ import pytest
 
 from newstrace.claims import tagger, training
 from newstrace.claims.attribution import attributions_in
-from newstrace.claims.parsing import parse_many
 from newstrace.claims.token_strings import in_quotation
+from newstrace.nlp.crf import spans_of
+from newstrace.nlp.fastparse import parse_many
 
 
 def test_spans_of_bio_labels() -> None:
     labels = ["B-Source", "I-Source", "B-Cue", "O", "I-Content", "I-Content", "B-Content"]
-    assert tagger.spans_of(labels) == [("Source", 0, 2), ("Cue", 2, 3), ("Content", 4, 6),
+    assert spans_of(labels) == [("Source", 0, 2), ("Cue", 2, 3), ("Content", 4, 6),
                                        ("Content", 6, 7)]
-    assert tagger.spans_of([]) == []
+    assert spans_of([]) == []
 
 
 def test_quotation_state_nests_and_toggles() -> None:

@@ -22,7 +22,6 @@ from newstrace import parallel
 from newstrace.claims.attribution import Attribution, attributions_from_parse
 from newstrace.claims.claims import Claim, group_claims, texts_to_embed
 from newstrace.claims.entities import Mention, mentions_from_parse
-from newstrace.claims.parsing import parse_many
 from newstrace.claims.products import (
     MemoryProducts,
     ProductCache,
@@ -33,6 +32,7 @@ from newstrace.claims.products import (
 from newstrace.claims.resolve import Entity, resolve
 from newstrace.claims.tagger import tag_docs
 from newstrace.nlp import embeddings
+from newstrace.nlp.fastparse import parse_many
 from newstrace.nlp.temporal import trusted_date
 from newstrace.records import Article
 from newstrace.stages import StageContext, StageResult

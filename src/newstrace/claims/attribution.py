@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newstrace.claims.entities import _MEDIA_RE, MEDIA
-from newstrace.claims.parsing import Paragraph, parse_many
 from newstrace.claims.tagger import tag_spans
+from newstrace.nlp.fastparse import parse_many
+from newstrace.nlp.paragraphs import Paragraph
 
 SPEECH = {
     "say",

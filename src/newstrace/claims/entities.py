@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from newstrace.claims.parsing import parse_many
+from newstrace.nlp.fastparse import parse_many
 
 MEDIA = ["CNN", "CBS News", "CBS", "NBC News", "NBC", "ABC News", "Fox News", "BBC", "Reuters",
          "Associated Press", "AP", "AFP", "Bloomberg", "The New York Times", "New York Times",

@@ -21,7 +21,6 @@ import numpy as np
 
 from newstrace.claims.token_strings import (
     CLOSING,
-    OFFSETS,
     OPENING,
     STRAIGHT,
     VERBAL,
@@ -29,6 +28,7 @@ from newstrace.claims.token_strings import (
     in_quotation,
     token_strings,
 )
+from newstrace.nlp.crf import OFFSETS
 
 
 class FeatureRows:

@@ -25,9 +25,12 @@ product of another kind is never read. **Bump** :data:`EXTRACT_VERSION` **whenev
 change can alter what** :func:`newstrace.claims.extract` **returns for a text** (the
 rules of :mod:`.entities` or :mod:`.attribution`, the paragraph split, the tagger's
 features, the product's format): old products are then ignored and recomputed. The
-digest covers what changes without a code change: the trained models under
-``claims/models``, the spaCy model's and spaCy's versions, and the entity recogniser
-chosen (``NEWSTRACE_ENTITIES``).
+digest covers what changes without a code change: the trained models (the attribution
+tagger's under ``claims/models``, the distilled entity tagger's under
+``nlp/fastparse/models``), the spaCy model's and spaCy's versions, the entity
+recogniser chosen (``NEWSTRACE_ENTITIES``) and, when it is off, the parse's
+acceleration (``NEWSTRACE_ACCELERATE=0``: spaCy's stock pipeline, the same output to
+within float rounding, its products kept apart all the same).
 
 A product also holds a digest of the exact text it was computed from: an article id
 is derived from the *normalised* text (:func:`newstrace.records.article_id`: case and
@@ -44,9 +47,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from newstrace.claims import parsing
+from newstrace.claims import tagger
 from newstrace.claims.attribution import Attribution
 from newstrace.claims.entities import Mention
+from newstrace.nlp import fastparse
 from newstrace.records import Article
 from newstrace.stages import MemoryProducts, ProductCache
 
@@ -64,11 +68,11 @@ _UNDECODABLE = (KeyError, TypeError, ValueError, IndexError, AttributeError)
 
 def extract_kind() -> str:
     """The kind of the extraction's products here (see :func:`_extract_kind`)."""
-    return _extract_kind(parsing.entities_choice())
+    return _extract_kind(*fastparse.choices())
 
 
 @functools.cache
-def _extract_kind(entities: str) -> str:
+def _extract_kind(entities: str, accelerate: bool = True) -> str:
     """The kind of the extraction's products here: ``claims.extract/<version>-<digest>``
     (see the module); under 32 characters, a store's kind column.
 
@@ -76,9 +80,13 @@ def _extract_kind(entities: str) -> str:
     True
     """
     digest = hashlib.sha256(f"entities={entities}\n".encode())
-    for name in (*parsing.MODELS, "spacy"):
+    if not accelerate:  # the accelerated parse's kinds stay those made before the switch
+        digest.update(b"accelerate=False\n")
+    for name in (*fastparse.MODELS, "spacy"):
         digest.update(f"{name}={_version(name)}\n".encode())
-    for model in sorted((Path(parsing.__file__).with_name("models")).glob("*.crfsuite")):
+    models = [m for folder in (tagger.MODEL.parent, fastparse.TRAINED_MODELS)
+              for m in Path(folder).glob("*.crfsuite")]
+    for model in sorted(models, key=lambda m: m.name):
         digest.update(model.name.encode() + b"\n" + model.read_bytes())
     return f"claims.extract/{EXTRACT_VERSION}-{digest.hexdigest()[:8]}"
 

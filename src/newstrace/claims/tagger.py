@@ -9,7 +9,7 @@ ships with the package (6 MB); :mod:`newstrace.claims.attribution` turns its spa
 attributions. On PolNeAR dev, the attributions it yields reach source, cue and content
 overlap F1 0.784, 0.773 and 0.809 (``benchmarks/claims_polnear.py``).
 
->>> from newstrace.claims.parsing import parse_many
+>>> from newstrace.nlp.fastparse import parse_many
 >>> doc = parse_many(["Three sources told CNN that China is considering it."])[0][0].doc
 >>> [(role, doc[start:end].text) for role, start, end in tag_spans(doc)]
 [('Source', 'Three sources'), ('Cue', 'told'), ('Content', 'that China is considering it')]
@@ -22,51 +22,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from newstrace.claims.crf import LinearChainCRF
 from newstrace.claims.feature_rows import FeatureRows
-from newstrace.claims.token_strings import (
-    OFFSETS,
-    VERBAL,
-    feature_columns,
-    in_quotation,
-    token_strings,
-)
+from newstrace.claims.token_strings import VERBAL, feature_columns, in_quotation, token_strings
+from newstrace.nlp.crf import LinearChainCRF, neighbour_windows, spans_of
 
 ROLES = ("Source", "Cue", "Content")
 MODEL = Path(__file__).with_name("models") / "attribution.crfsuite"
-
-#: Each token's features as its neighbours see them, by column values, one table per
-#: columns and edge: a news vocabulary repeats, so most tokens cost one lookup (bounded
-#: for long-running servers).
-_SEEN_FROM: dict[tuple[Any, ...], dict[Any, tuple[tuple[str, ...], ...]]] = {}
-_MAX_SEEN = 300_000
-
-
-def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str
-                      ) -> list[tuple[str, ...]]:
-    """For each token, the features of the tokens two either side of it: for each offset,
-    ``"{offset}{name}={value}"`` per column, or one ``"{offset}w={edge}"`` off the edge.
-
-    >>> neighbour_windows((("w", ["a", "b"]),), "<edge>")[0]
-    ('-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>')
-    """
-    names = tuple(n for n, _ in columns)
-    table = _SEEN_FROM.get((names, edge))
-    if table is None or len(table) > _MAX_SEEN:
-        table = _SEEN_FROM[(names, edge)] = {None: tuple((f"{o}w={edge}",) for o in OFFSETS)}
-    off_edge = table[None]
-    seen = [off_edge, off_edge]  # token i at i + 2, two edge tokens each side
-    get = table.get
-    for values in zip(*(v for _, v in columns), strict=True):
-        block = get(values)
-        if block is None:
-            block = table[values] = tuple(
-                tuple(f"{o}{n}={value}" for n, value in zip(names, values, strict=True))
-                for o in OFFSETS)
-        seen.append(block)
-    seen += [off_edge, off_edge]
-    return [(*seen[i][0], *seen[i + 1][1], *seen[i + 3][2], *seen[i + 4][3])
-            for i in range(len(seen) - 4)]
 
 
 def paragraph_features(doc: Any) -> list[list[str]]:
@@ -148,20 +109,6 @@ def paragraph_features(doc: Any) -> list[list[str]]:
     return features
 
 
-@cache
-def crf_model(path: Path) -> Any:
-    """The CRF tagger stored at ``path`` (an attribution or entity model), opened once."""
-    import pycrfsuite
-
-    if not path.is_file():
-        what = "entities" if path.stem == "entities" else "attributions"
-        raise FileNotFoundError(f"model missing at {path}: "
-                                f"python -m newstrace.claims.training {what} SPLIT")
-    tagger = pycrfsuite.Tagger()
-    tagger.open(str(path))
-    return tagger
-
-
 #: Where :func:`tag_docs` leaves a paragraph's labels (``doc.user_data``).
 LABELS = "newstrace.attribution_labels"
 
@@ -173,7 +120,7 @@ def _feature_rows() -> FeatureRows:
 
 def tag_docs(docs: Sequence[Any]) -> list[list[str]]:
     """BIO labels of parsed paragraphs' tokens (``B-Source``, ``I-Cue``, ``O``...), all
-    decoded at once (:class:`~newstrace.claims.crf.LinearChainCRF`: CRFsuite's labels,
+    decoded at once (:class:`~newstrace.nlp.crf.LinearChainCRF`: CRFsuite's labels,
     from features found with arrays, :mod:`.feature_rows`), and left on each doc for
     :func:`tag`."""
     rows, bounds, lengths = _feature_rows()(docs)
@@ -188,24 +135,6 @@ def tag(doc: Any) -> list[str]:
     its own."""
     labels = doc.user_data.get(LABELS)
     return labels if labels is not None else tag_docs([doc])[0]
-
-
-def spans_of(labels: list[str]) -> list[tuple[str, int, int]]:
-    """(role, start token, end token) runs of BIO labels; a stray ``I-`` opens a span.
-
-    >>> spans_of(["B-Source", "I-Source", "B-Cue", "O", "I-Content", "I-Content"])
-    [('Source', 0, 2), ('Cue', 2, 3), ('Content', 4, 6)]
-    """
-    spans: list[tuple[str, int, int]] = []
-    role, start = None, 0
-    for i, label in enumerate([*labels, "O"]):
-        kind, _, name = label.partition("-")
-        if role is not None and (kind != "I" or name != role):
-            spans.append((role, start, i))
-            role = None
-        if kind in ("B", "I") and role is None:
-            role, start = name, i
-    return spans
 
 
 def tag_spans(doc: Any) -> list[tuple[str, int, int]]:

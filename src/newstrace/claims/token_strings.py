@@ -1,4 +1,4 @@
-"""Token strings as the taggers read them: a doc's columns, a string hash's text
+"""Token strings as the attribution tagger reads them: a doc's columns, a string hash's text
 (remembered once a process), and whether a token sits inside a quotation."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ from typing import Any
 FEATURE_COLUMNS = ("HEAD", "LEMMA", "POS", "TAG", "DEP", "SHAPE", "ENT_TYPE", "SENT_START",
                    "IS_TITLE", "LOWER")
 
-#: The neighbours a token's window features read, and the parts of speech of a verb.
-OFFSETS = (-2, -1, 1, 2)
+#: The parts of speech of a verb.
 VERBAL = ("VERB", "AUX")
 
 OPENING = {"“", "«", "„"}

@@ -7,7 +7,7 @@ The attribution tagger is trained on the default parse (the model's own entity
 recogniser); it does as well on the fast entity tagger's output.
 
 ``entities`` parses every text with the English model's own entity recogniser and
-trains :mod:`newstrace.claims.entity_tagger`'s CRF to reproduce its labels (silver
+trains :mod:`newstrace.nlp.fastparse.distilled_entities`' CRF to reproduce its labels (silver
 labels: no gold entities are needed). ``attributions`` reads brat standoff annotations
 (``text/NAME.txt`` beside ``attributions/NAME_*.ann``, ``T`` lines for Source, Cue and
 Content spans; a text annotated twice uses its first file), parses every text as the
@@ -24,9 +24,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from newstrace.claims import entity_tagger
-from newstrace.claims.parsing import parse_many
 from newstrace.claims.tagger import MODEL, ROLES, paragraph_features
+from newstrace.nlp.fastparse import distilled_entities, parse_many
 
 Sequence = tuple[list[list[str]], list[str]]
 
@@ -95,15 +94,15 @@ def entity_sequences(split: Path, limit: int | None = None) -> list[Sequence]:
     the labels from the English model's own entity recogniser."""
     paths = sorted((split / "text").glob("*.txt"))[:limit]
     parsed = parse_many([p.read_text(encoding="utf-8") for p in paths], entities="spacy")
-    return [(entity_tagger.token_features(paragraph.doc),
-             entity_tagger.silver_labels(paragraph.doc))
+    return [(distilled_entities.token_features(paragraph.doc),
+             distilled_entities.silver_labels(paragraph.doc))
             for paragraphs in parsed for paragraph in paragraphs if len(paragraph.doc)]
 
 
 #: Settings per tagger: L1 and L2 penalties, iterations (tuned on the train split alone).
 SETTINGS = {"attributions": {"c1": 0.6, "c2": 0.1, "iterations": 200},
             "entities": {"c1": 0.05, "c2": 0.01, "iterations": 100}}
-MODELS = {"attributions": MODEL, "entities": entity_tagger.MODEL}
+MODELS = {"attributions": MODEL, "entities": distilled_entities.MODEL}
 
 
 def train(data: list[Sequence], model: Path, *, c1: float = 0.6, c2: float = 0.1,

@@ -4,7 +4,7 @@ The first layer of a text encoder often reads one item alone (a word piece of th
 sentence encoder, a token's attributes in spaCy's encoders): its rows can be computed
 once per distinct item and reused (:class:`RememberedRows`, used by
 :class:`newstrace.nlp.embeddings.PieceProjections` and
-:class:`newstrace.claims.token_embeddings.RememberedEmbeddings`).
+:class:`newstrace.nlp.fastparse.token_embeddings.RememberedEmbeddings`).
 
 A remembered row equals what the library's own pass computes for that item to within
 float32 rounding, not bit for bit: the last bits of a matrix product depend on the

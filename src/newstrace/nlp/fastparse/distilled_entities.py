@@ -1,12 +1,12 @@
 """A fast named-entity tagger: a CRF distilled from the English model's own recogniser.
 
 en_core_web_sm's entity recogniser runs its own token encoder (a second CNN beside the
-one the tagger and parser share) and a transition loop (decoded a batch at a time here,
-:mod:`newstrace.claims.entity_decoder`). With ``NEWSTRACE_ENTITIES=crf`` this component
-replaces it by a linear-chain CRF over what the shared pipeline already gives (words,
-shapes, fine tags, dependency labels and heads, neighbours), which costs about three
-quarters as much (8.5 against 11.3 ms an article): the stage runs a few per cent faster.
-It was trained on the recogniser's own output ("silver" labels) over PolNeAR's train split
+one the tagger and parser share) and a transition loop (decoded a batch at a time,
+:mod:`.entity_decoder`). With the ``entities`` setting at ``crf``
+(``NEWSTRACE_ENTITIES=crf``) this component replaces it by a linear-chain CRF over
+what the shared pipeline already gives (words, shapes, fine tags, dependency labels and
+heads, neighbours), which costs less than the recogniser. It was trained on the
+recogniser's own output ("silver" labels) over PolNeAR's train split
 (:func:`newstrace.claims.training.entity_sequences`), for the types newstrace uses:
 people, organisations, places (GPE, LOC, FAC), products and nationalities or groups
 (NORP). Dates, numbers and the like are not tagged.
@@ -19,23 +19,36 @@ more names: the recogniser stays the default, and this tagger is for bulk corpor
 where speed matters more. The attribution tagger does as well with either (PolNeAR
 dev overlap F1 within 0.001).
 
->>> from newstrace.claims.parsing import parse_many
+It is a different model, not an acceleration of the recogniser: it runs only in the
+accelerated pipeline (``accelerate=True``); the plain pipeline runs the model's own
+recogniser whatever the setting says.
+
+>>> from newstrace.nlp.fastparse import parse
 >>> text = "Wang Wenbin of the Chinese Foreign Ministry spoke in Beijing."
->>> doc = parse_many([text], entities="crf")[0][0].doc
+>>> doc = parse([text], entities="crf", accelerate=True)[0][0].doc
 >>> [(e.text, e.label_) for e in doc.ents]
 [('Wang Wenbin', 'PERSON'), ('the Chinese Foreign Ministry', 'ORG'), ('Beijing', 'GPE')]
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any
 
-from newstrace.claims.tagger import crf_model, neighbour_windows, spans_of
+from spacy.language import Language
+
+from newstrace.nlp.crf import crfsuite_tagger, neighbour_windows, spans_of
+from newstrace.nlp.fastparse.checks import require
+from newstrace.nlp.fastparse.model import TRAINED_MODELS
+
+#: The component's name and factory in spaCy's registry.
+NAME = "newstrace_distilled_entities"
 
 #: The recogniser's labels this tagger learns (the rest of its 18 are left out).
 LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "PRODUCT", "NORP")
-MODEL = Path(__file__).with_name("models") / "entities.crfsuite"
+MODEL = TRAINED_MODELS / "entities.crfsuite"
+#: What the tagger's features read, as spaCy's components declare what they assign.
+READS = ("token.tag", "token.dep", "token.head", "token.is_sent_start")
 
 _SHAPES: dict[str, str] = {}
 
@@ -91,19 +104,48 @@ def silver_labels(doc: Any) -> list[str]:
             else "O" for t in doc]
 
 
+def check_tagger(nlp: Any, replaced: str = "ner") -> Any:
+    """CRFsuite's tagger of :data:`MODEL`, if the model is there with the labels of
+    :data:`LABELS` and the pipeline gives the features it reads (fine tags and a
+    dependency parse, before ``replaced``): :class:`~.checks.Unsupported` otherwise."""
+    require(MODEL.is_file(), f"no model at {MODEL}")
+    names = list(nlp.pipe_names)
+    before = names[: names.index(replaced)] if replaced in names else names
+    assigned = {a for n in before for a in nlp.get_pipe_meta(n).assigns}
+    missing = sorted(set(READS) - assigned)
+    require(not missing, f"the pipeline before {replaced!r} ({', '.join(before)}) "
+            f"assigns no {', '.join(missing)}")
+    tagger = crfsuite_tagger(MODEL)
+    labels = set(tagger.labels())
+    expected = {"O"} | {f"{p}-{label}" for p in "BI" for label in LABELS}
+    require(labels <= expected, f"the model's labels {sorted(labels - expected)} are not "
+            "of the types it was trained for")
+    return tagger
+
+
 class EntityTagger:
-    """spaCy component: sets ``doc.ents`` from the CRF's labels."""
+    """spaCy component: sets ``doc.ents`` from the distilled CRF's labels."""
+
+    def __init__(self, tagger: Any = None) -> None:
+        self.tagger = tagger if tagger is not None else crfsuite_tagger(MODEL)
 
     def __call__(self, doc: Any) -> Any:
         from spacy.tokens import Span
 
         if len(doc) == 0:
             return doc
-        labels = crf_model(MODEL).tag(token_features(doc))
+        labels = self.tagger.tag(token_features(doc))
         doc.set_ents([Span(doc, start, end, label=label)
                       for label, start, end in spans_of(list(labels))], default="outside")
         return doc
 
-    def pipe(self, docs: Any, batch_size: int = 128) -> Any:
+    def pipe(self, docs: Iterable[Any], batch_size: int = 128) -> Iterator[Any]:
         for doc in docs:
             yield self(doc)
+
+
+@Language.factory(NAME, default_config={"replaced": "ner"}, requires=list(READS),
+                  assigns=["doc.ents", "token.ent_iob", "token.ent_type"])
+def make_distilled_entities(nlp: Language, name: str, replaced: str) -> EntityTagger:
+    """spaCy's factory: the distilled tagger, in place of the pipeline's ``replaced``."""
+    return EntityTagger(check_tagger(nlp, replaced))

@@ -3,8 +3,8 @@
 The small English model's recogniser reads each paragraph token by token: a
 transition system (Begin, In, Last, Unit, Out, per label) whose next move is the
 best-scoring *valid* one. spaCy scores every state of a batch together but then
-checks each of the 74 moves of each state one call at a time (~25 of the
-recogniser's ~40 ms an article here, more than its network).
+checks each move of each state one call at a time, which costs more than its
+network.
 
 Every move consumes exactly one token, so step ``t`` of every paragraph can be
 taken together: the validity of all moves of all states is a few boolean array
@@ -14,10 +14,12 @@ same order. The network (token encoder, precomputed lower layer, upper layer) is
 the model's own and runs unchanged.
 
 The result is the recogniser's, entity for entity (checked on PolNeAR dev and the
-seeds; tested): it is run only where its rules are exactly those spaCy applies, that is
-greedy decoding, no preset entities in the batch (otherwise the model's recogniser
-runs), the "ner" state features (the next token, the open entity's first token and
-the previous token) and no unseen classes.
+seeds; tested). The component is built only where its rules are exactly those spaCy
+applies (:func:`check_recognizer`): greedy decoding, spaCy's ``BiluoPushDown`` system
+with the moves this module knows, the three "ner" state features (the next token, the
+open entity's first token and the previous token); otherwise the loader keeps the
+model's own recogniser (:mod:`.model`). A batch with preset entities goes to the
+model's recogniser.
 """
 
 from __future__ import annotations
@@ -26,39 +28,58 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+from spacy.language import Language
 
-from newstrace.claims.transition_network import (
+from newstrace.nlp.fastparse.checks import require
+from newstrace.nlp.fastparse.transition_network import (
     BATCHES_DECODED_TOGETHER,
     TransitionNetwork,
     spacy_groups,
 )
 
+#: The component's name and factory in spaCy's registry.
+NAME = "newstrace_entity_decoder"
+
 # spaCy's BILUO move types (spacy.pipeline._parser_internals.ner)
 _BEGIN, _IN, _LAST, _UNIT, _OUT = range(1, 6)
 _MOVE_OF = {"B": _BEGIN, "I": _IN, "L": _LAST, "U": _UNIT, "O": _OUT}
 
+#: The tokens a state's features read (spaCy's "ner" state, no extra tokens).
+FEATURES = 3
+
+
+def check_recognizer(recognizer: Any) -> TransitionNetwork:
+    """The recogniser's network, if this decoder's rules are exactly the recogniser's
+    (:class:`~.checks.Unsupported` otherwise)."""
+    from spacy.pipeline._parser_internals.ner import BiluoPushDown
+
+    moves = recognizer.moves
+    require(isinstance(moves, BiluoPushDown), f"a {type(moves).__name__} transition "
+            "system, not spaCy's BiluoPushDown")
+    require(callable(getattr(moves, "get_class_name", None)),
+            "the transition system names no moves")
+    names = [moves.get_class_name(i) for i in range(moves.n_moves)]
+    unknown = sorted({n.split("-", 1)[0] for n in names} - set(_MOVE_OF))
+    require(not unknown, f"moves of unknown kinds {unknown}")
+    return TransitionNetwork.of(recognizer, features=FEATURES)
+
 
 class BatchedEntityRecognizer:
     """A spaCy component: ``recognizer``'s entities, decoded a batch at a time. The parse
-    (:func:`newstrace.claims.parsing.nlp`) runs it in place of the model's "ner"."""
+    (:func:`newstrace.nlp.fastparse.pipeline`) runs it in place of the model's "ner"."""
 
     def __init__(self, recognizer: Any) -> None:
+        self.network = check_recognizer(recognizer)
         self.recognizer = recognizer
-        self.network = TransitionNetwork.of(recognizer)
         moves = recognizer.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
-        self.move = np.array([_MOVE_OF.get(n.split("-", 1)[0], 0) for n in names])
+        self.move = np.array([_MOVE_OF[n.split("-", 1)[0]] for n in names])
         labels = sorted({n.split("-", 1)[1] for n in names if "-" in n} - {""})
         self.labels = labels
         index = {label: i for i, label in enumerate(labels)}
         # the label of each move (-1: none, as "O" and the blocking "U-")
         self.label = np.array([index.get(n.split("-", 1)[1], -1) if "-" in n else -1
                                for n in names])
-        self.exact = (
-            self.network.greedy
-            and self.network.features == 3
-            and bool(self.move.all())  # no move of a type this decoder does not know
-        )
 
     def __call__(self, doc: Any) -> Any:
         return next(iter(self.pipe([doc])))
@@ -68,8 +89,7 @@ class BatchedEntityRecognizer:
 
         for batch in minibatch(docs, size=batch_size * BATCHES_DECODED_TOGETHER):
             batch = list(batch)
-            if not self.exact or any(t.ent_iob != 0 for doc in batch for t in doc):
-                # a preset entity (or a model this decoder was not written for)
+            if any(t.ent_iob != 0 for doc in batch for t in doc):  # a preset entity
                 yield from self.recognizer.pipe(batch, batch_size=batch_size)
                 continue
             # the network runs in sub-batches of spaCy's size; the decoding then steps
@@ -98,6 +118,13 @@ class BatchedEntityRecognizer:
         for n, doc in enumerate(docs):
             doc.set_ents([Span(doc, start, end, label=self.labels[label])
                           for start, end, label in sorted(entities[n])], default="outside")
+
+
+@Language.factory(NAME, default_config={"recognizer": "ner"},
+                  assigns=["doc.ents", "token.ent_iob", "token.ent_type"])
+def make_entity_decoder(nlp: Language, name: str, recognizer: str) -> BatchedEntityRecognizer:
+    """spaCy's factory: the batch decoder of the pipeline's component ``recognizer``."""
+    return BatchedEntityRecognizer(nlp.get_pipe(recognizer))
 
 
 def _valid_moves(move: np.ndarray, label: np.ndarray) -> np.ndarray:

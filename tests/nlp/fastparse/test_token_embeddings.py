@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from newstrace.claims.parsing import nlp
-from newstrace.claims.token_embeddings import RememberedEmbeddings, remember_embeddings
+from newstrace.nlp.fastparse import pipeline
+from newstrace.nlp.fastparse.token_embeddings import RememberedEmbeddings, remember_embeddings
 
 TEXTS = [
     "Biden",  # one token: numpy's matrix-vector path for a product of one row
@@ -44,7 +44,7 @@ def _embed_chains(reference):
 
 
 def test_the_pipeline_remembers_both_encoders_embeddings() -> None:
-    ours = nlp("spacy")
+    ours = pipeline("spacy", accelerate=True)
     for component in ("tok2vec", "ner"):
         model = ours.get_pipe(component).model
         assert [n.name for n in model.walk()].count("remembered_embed") == 1

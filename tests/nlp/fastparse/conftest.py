@@ -1,4 +1,4 @@
-"""Fixtures of the claims tests: the seeds' paragraphs, and the model as spaCy runs it."""
+"""Fixtures of the parse's tests: the seeds' paragraphs, and the model as spaCy runs it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from newstrace.claims.parsing import MODELS, load_model, paragraphs
+from newstrace.nlp.fastparse import MODELS, load_model, paragraphs
 
 
 @pytest.fixture(scope="session")

@@ -1,19 +1,26 @@
-"""A CRFsuite model read into arrays, tagging a whole batch of sequences at once.
+"""Linear-chain CRFs trained with CRFsuite: the machinery shared by newstrace's taggers.
 
-The taggers (:mod:`.tagger`, :mod:`.entity_tagger`) are linear-chain CRFs trained with
-CRFsuite. Its tagger takes one sequence a call and finds each feature string in an
-ordered tree of 67,000 attributes; here the model's file is read once into a weight
-matrix (attribute x label) and a transition matrix, a feature is one dictionary
-lookup, every token's label scores are one summation, and Viterbi steps all the
-sequences of a batch together. The scores are summed in CRFsuite's order, in double
-precision, and ties go the same way, so the labels are CRFsuite's own (tested on
-PolNeAR dev against ``pycrfsuite``).
+Two taggers are linear-chain CRFs: the attribution role tagger
+(:mod:`newstrace.claims.tagger`, domain) and the entity tagger distilled from spaCy's
+recogniser (:mod:`newstrace.nlp.fastparse.distilled_entities`, part of the parse's
+accelerator). What they share lives here: opening a CRFsuite model
+(:func:`crfsuite_tagger`), the neighbour-window features both build
+(:func:`neighbour_windows`), BIO labels read back as spans (:func:`spans_of`), and
+:class:`LinearChainCRF`, a batch decoder of a CRFsuite model.
 
-    >>> from newstrace.claims.tagger import MODEL
+CRFsuite's own tagger takes one sequence a call and finds each feature string in an
+ordered tree of tens of thousands of attributes. :class:`LinearChainCRF` reads the
+model's file once into a weight matrix (attribute x label) and a transition matrix: a
+feature is one dictionary lookup, every token's label scores are one summation, and
+Viterbi steps all the sequences of a batch together. The scores are summed in
+CRFsuite's order, in double precision, and ties go the same way, so the labels are
+CRFsuite's own (tested on PolNeAR dev against ``pycrfsuite``).
+
+    >>> from newstrace.nlp.fastparse.distilled_entities import MODEL
     >>> crf = LinearChainCRF.load(MODEL)
     >>> crf.labels[:4], len(crf.row_of)
-    (['O', 'B-Source', 'B-Cue', 'B-Content'], 67081)
-    >>> [len(labels) for labels in crf.tag([[["b", "w=officials"], ["b", "w=said"]], []])]
+    (['O', 'B-ORG', 'I-ORG', 'B-NORP'], 34720)
+    >>> [len(labels) for labels in crf.tag([[["b", "w=biden"], ["b", "w=said"]], []])]
     [2, 0]
 """
 
@@ -24,8 +31,12 @@ from collections.abc import Sequence
 from functools import cache
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+#: The neighbours a token's window features read (:func:`neighbour_windows`).
+OFFSETS = (-2, -1, 1, 2)
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")  # crf1d model file: magic, size, type, counts, offsets
 _FEATURE = np.dtype([("type", "<u4"), ("src", "<u4"), ("dst", "<u4"), ("weight", "<f8")])
@@ -154,3 +165,70 @@ def _strings(data: bytes, offset: int, count: int) -> list[str]:
         start = offset + record + 8
         strings.append(data[start : start + size - 1].decode("utf-8", "surrogateescape"))
     return strings
+
+
+@cache
+def crfsuite_tagger(path: Path) -> Any:
+    """CRFsuite's own tagger (``pycrfsuite.Tagger``) of the model stored at ``path``,
+    opened once per process."""
+    import pycrfsuite
+
+    if not path.is_file():
+        what = "entities" if path.stem == "entities" else "attributions"
+        raise FileNotFoundError(f"model missing at {path}: "
+                                f"python -m newstrace.claims.training {what} SPLIT")
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(path))
+    return tagger
+
+
+#: Each token's features as its neighbours see them, by column values, one table per
+#: columns and edge: a news vocabulary repeats, so most tokens cost one lookup (bounded
+#: for long-running servers).
+_SEEN_FROM: dict[tuple[Any, ...], dict[Any, tuple[tuple[str, ...], ...]]] = {}
+_MAX_SEEN = 300_000
+
+
+def neighbour_windows(columns: tuple[tuple[str, list[str]], ...], edge: str
+                      ) -> list[tuple[str, ...]]:
+    """For each token, the features of the tokens two either side of it: for each offset,
+    ``"{offset}{name}={value}"`` per column, or one ``"{offset}w={edge}"`` off the edge.
+
+    >>> neighbour_windows((("w", ["a", "b"]),), "<edge>")[0]
+    ('-2w=<edge>', '-1w=<edge>', '1w=b', '2w=<edge>')
+    """
+    names = tuple(n for n, _ in columns)
+    table = _SEEN_FROM.get((names, edge))
+    if table is None or len(table) > _MAX_SEEN:
+        table = _SEEN_FROM[(names, edge)] = {None: tuple((f"{o}w={edge}",) for o in OFFSETS)}
+    off_edge = table[None]
+    seen = [off_edge, off_edge]  # token i at i + 2, two edge tokens each side
+    get = table.get
+    for values in zip(*(v for _, v in columns), strict=True):
+        block = get(values)
+        if block is None:
+            block = table[values] = tuple(
+                tuple(f"{o}{n}={value}" for n, value in zip(names, values, strict=True))
+                for o in OFFSETS)
+        seen.append(block)
+    seen += [off_edge, off_edge]
+    return [(*seen[i][0], *seen[i + 1][1], *seen[i + 3][2], *seen[i + 4][3])
+            for i in range(len(seen) - 4)]
+
+
+def spans_of(labels: list[str]) -> list[tuple[str, int, int]]:
+    """(type, start token, end token) runs of BIO labels; a stray ``I-`` opens a span.
+
+    >>> spans_of(["B-Source", "I-Source", "B-Cue", "O", "I-Content", "I-Content"])
+    [('Source', 0, 2), ('Cue', 2, 3), ('Content', 4, 6)]
+    """
+    spans: list[tuple[str, int, int]] = []
+    role, start = None, 0
+    for i, label in enumerate([*labels, "O"]):
+        kind, _, name = label.partition("-")
+        if role is not None and (kind != "I" or name != role):
+            spans.append((role, start, i))
+            role = None
+        if kind in ("B", "I") and role is None:
+            role, start = name, i
+    return spans

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from newstrace.claims import dependency_decoder
-from newstrace.claims.parsing import DEPENDENCY_DECODER, nlp
+from newstrace.nlp.fastparse import dependency_decoder, pipeline
+from newstrace.nlp.fastparse.dependency_decoder import NAME
 
 TEXTS = [
     "There is a plan. There are two. I'm gonna go, y'all, and we gotta win; let's go.",
@@ -30,8 +30,8 @@ def _parse(doc) -> list[tuple]:
 def test_batched_decoding_gives_the_parsers_arcs(reference, seed_paragraphs, monkeypatch,
                                                  long) -> None:
     monkeypatch.setattr(dependency_decoder, "LONG", long)
-    ours = nlp("spacy")
-    assert DEPENDENCY_DECODER in ours.pipe_names and "parser" not in ours.pipe_names
+    ours = pipeline("spacy", accelerate=True)
+    assert NAME in ours.pipe_names and "parser" not in ours.pipe_names
     texts = TEXTS + seed_paragraphs
     expected = [_parse(d) for d in reference.pipe(texts)]
     for batch_size in (256, 8, 3):
@@ -42,7 +42,7 @@ def test_batched_decoding_gives_the_parsers_arcs(reference, seed_paragraphs, mon
 
 def test_preset_sentence_starts_are_respected(reference) -> None:
     # a token marked as unable to start a sentence, another as starting one
-    ours = nlp("spacy")
+    ours = pipeline("spacy", accelerate=True)
     text = "He left. She stayed and then she said nothing more. They went home"
     docs = []
     for model in (ours, reference):
