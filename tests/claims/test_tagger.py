@@ -53,6 +53,17 @@ def test_interrupted_quotation_keeps_its_pieces() -> None:
     assert said.to_dict()["content"]["text"] in {p.text for p in parts}
 
 
+
+def test_the_content_is_the_quotation_of_the_cues_own_sentence() -> None:
+    # a longer quotation after the sentence is a further part, not the content
+    found = attributions_in("“The report is false,” the spokesman said in a statement on "
+                            "Monday. “Our position is stable and clear, and we are playing "
+                            "a constructive role in promoting the peace talks.”")
+    said = next(a for a in found if a.cue.text.startswith("said"))
+    assert "The report is false" in said.content.text
+    parts = [p.text for p in said.extra.get("content_parts") or []]
+    assert any("Our position is stable" in p for p in parts)
+
 def _brat_split(root: Path) -> Path:
     """A two-text PolNeAR-style split: text/NAME.txt and attributions/NAME_ann.ann."""
     texts = {

@@ -112,3 +112,14 @@ def test_a_denial_denies_what_someone_else_said_not_its_own_words(report) -> Non
             speakers = {(a.get("source") or {}).get("text")
                         for a in by_id[target_id]["attributions"]}
             assert speakers != deniers, (denial["text"], by_id[target_id]["text"])
+
+
+def test_zhao_lijians_rebuttal_is_a_denial_with_its_own_quotation(report) -> None:
+    # 002: “The United States is spreading malicious information aimed at China,” Zhao
+    # Lijian said in a statement on Monday. “China’s position on Ukraine is stable ...”:
+    # the quotation of the cue's own sentence is the content, the next one a further part
+    zhao = [c for c in report["claims"] if c["kind"] == "denial" and any(
+        "Zhao Lijian" in ((a.get("source") or {}).get("text") or "") for a in c["attributions"])]
+    assert len(zhao) == 1
+    assert "spreading malicious information" in zhao[0]["text"]
+    assert "China’s position on Ukraine" not in zhao[0]["text"]

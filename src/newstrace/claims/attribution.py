@@ -733,10 +733,14 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
                         default=[])
     source = _span(source_tokens, offset, text) if source_tokens else None
     cue = _span(cue_tokens, offset, text)
-    parts = [s for p in content_pieces if (s := _span(p, offset, text))]
+    pieces = [(p, s) for p in content_pieces if (s := _span(p, offset, text))]
+    parts = [s for _, s in pieces]
     if not (cue and parts):
         return None
-    content = max(parts, key=lambda s: s.end - s.start)
+    # the content is what the cue's own sentence attributes ("“Q1,” X said. “Q2”": Q1,
+    # with Q2 a further part), the longest such piece; else the longest piece
+    own = [s for p, s in pieces if p[0].sent.start == cue_tokens[0].sent.start]
+    content = max(own or parts, key=lambda s: s.end - s.start)
     content_tokens = [t for p in content_pieces for t in p]
     head = cue_tokens[0] if len(cue_tokens) == 1 else next(
         (t for t in cue_tokens if t.head not in cue_tokens or t.head.i == t.i), cue_tokens[0])
