@@ -21,8 +21,8 @@ from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_gr
 from newstrace.report.dossier import _env as _dossier_env
 from newstrace.service.auth import Grant, authorise, sign_in
 from newstrace.service.deps import WRITE_FORM, CorpusDep, JobsDep, ServiceDep, ViewDep
-from newstrace.service.jobs import start_analyze, start_upload
 from newstrace.service.state import Service
+from newstrace.service.tasks import start_analyze, start_upload
 
 _env = Environment(
     loader=ChoiceLoader([PackageLoader("newstrace.web", "templates"),

@@ -16,7 +16,7 @@ from starlette.datastructures import FormData
 
 from newstrace.api.models import ERRORS, FILES_BODY, URLS_BODY, ErrorOut, JobOut, UrlsIn
 from newstrace.service.deps import WRITE_FORM, WRITE_JSON, JobsDep, ServiceDep
-from newstrace.service.jobs import start_analyze, start_ingest, start_upload
+from newstrace.service.tasks import start_analyze, start_ingest, start_upload
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 
