@@ -1,85 +1,264 @@
-"""A cached, filterable read view of a corpus, for the edges that answer many requests
-(the HTTP API and the web UI) over one :class:`newstrace.corpus.Corpus`.
+"""A read view of a corpus for the edges that answer many requests (the HTTP API and
+the web UI) over one :class:`newstrace.corpus.Corpus`.
 
-Results are small next to the articles; they are read once and cached for a while (and
-dropped when a job of this process changes the store), so listing, filtering and paging
-do not go back to the store each time.
+Every listing, filter and page is answered by the store's indexes
+(:mod:`newstrace.store.listing`): a request reads the items it returns and a few index
+entries, never every item of a kind nor the whole article index, so it costs the same
+over ten thousand articles or millions. Only the whole report (``/api/report``,
+``/api/graph``) still reads everything.
+
+What is dear to recompute and small (totals, the stage status, the article count, the
+ordered ids of a filtered listing of at most :data:`SMALL` items) is kept in a
+:class:`GenerationCache`, bounded by weight and keyed by the store's generation token
+(:meth:`newstrace.store.Store.generation`), read in the same transaction as the answer
+and changed by every write of results, articles or states: a cached answer is never
+one that was replaced, by this process or by another (the other workers of
+``newstrace serve --workers N``, a CLI ingest). The items themselves are read for each
+page.
 
     >>> from newstrace.corpus import Corpus
     >>> view = CorpusView(Corpus.open(":memory:"))
-    >>> view.filtered("claims", outlet="CNN"), view.status()["claims"]
-    ([], 'not available: not run on this store yet')
+    >>> view.page("claims", outlet="CNN")["total"], view.status()["claims"]
+    (0, 'not available: not run on this store yet')
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from newstrace.corpus import Corpus
 from newstrace.registry import KEY_STAGE, STAGES
 from newstrace.report.build import ANALYSIS_KEYS, build_report
-from newstrace.scopes import item_article_ids
 from newstrace.store import Store
+from newstrace.store.listing import ResultFilter, reader
 from newstrace.store.search import article_index
 
 #: the state the server's analyse jobs record their stages' outcome in (read by
 #: :meth:`CorpusView.status`)
 STATUS_STATE = "web.analyses"
+#: what the cache may hold, in ids (a total or a status counts as one): the ordered ids
+#: of small filtered listings, so that paging through one slices a list
+CACHE_BUDGET = 200_000
+#: a filtered listing of at most this many items is kept whole (its ordered ids) and is
+#: quick to page (see CorpusView.small_page)
+SMALL = 5000
 
 T = TypeVar("T")
 
 
-class CorpusView:
-    """Analysis results of ``corpus`` by kind and id, filtered by the articles they touch,
-    each cached for ``ttl`` seconds; thread-safe (a server's workers share one)."""
+def _strings(value: Any, out: set[str]) -> set[str]:
+    """Every string inside ``value`` (JSON data) that could be an article id."""
+    if isinstance(value, str):
+        if 0 < len(value) <= 32:
+            out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out)
+    return out
 
-    def __init__(self, corpus: Corpus, ttl: float = 30.0) -> None:
-        self.corpus = corpus
-        self.ttl = ttl
+
+class GenerationCache:
+    """A least-recently-used map for one store generation at a time, bounded by the
+    total weight of its values (an id list weighs its length); thread-safe.
+
+    >>> cache = GenerationCache(budget=3)
+    >>> cache.put("g1", "a", [1, 2], weight=2); cache.put("g1", "b", 7)
+    >>> cache.get("g1", "a"), cache.get("g2", "a")  # another generation: all forgotten
+    ([1, 2], None)
+    """
+
+    def __init__(self, budget: int = CACHE_BUDGET) -> None:
+        self.budget = budget
         self._lock = threading.Lock()
-        self._load_lock = threading.RLock()  # single flight: one reload, the others wait
-        self._cache: dict[str, tuple[float, Any]] = {}
+        self._gen = ""
+        self._items: OrderedDict[Hashable, tuple[Any, int]] = OrderedDict()
+        self._weight = 0
+
+    def _at(self, gen: str) -> None:
+        if gen != self._gen:  # the store changed: nothing kept is an answer any more
+            self._gen, self._items, self._weight = gen, OrderedDict(), 0
+
+    def get(self, gen: str, key: Hashable) -> Any:
+        """The value under ``key`` for generation ``gen``, or None."""
+        with self._lock:
+            self._at(gen)
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            self._items.move_to_end(key)
+            return hit[0]
+
+    def put(self, gen: str, key: Hashable, value: Any, weight: int = 1) -> None:
+        with self._lock:
+            self._at(gen)
+            if weight > self.budget:
+                return
+            old = self._items.pop(key, None)
+            self._weight += weight - (old[1] if old else 0)
+            self._items[key] = (value, weight)
+            while self._weight > self.budget:
+                _, (_, dropped) = self._items.popitem(last=False)
+                self._weight -= dropped
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items, self._weight = OrderedDict(), 0
+
+    def cached(self, gen: str, key: Hashable, load: Callable[[], T]) -> T:
+        """The value under ``key``, from ``load()`` the first time."""
+        value = self.get(gen, key)
+        if value is None:
+            value = load()
+            self.put(gen, key, value)
+        return value  # type: ignore[no-any-return]
+
+
+class CorpusView:
+    """Analysis results of ``corpus`` a page at a time, filtered by the articles they
+    touch; thread-safe (a server's threads share one)."""
+
+    def __init__(self, corpus: Corpus, budget: int = CACHE_BUDGET) -> None:
+        self.corpus = corpus
+        self.cache = GenerationCache(budget)
 
     @property
     def store(self) -> Store:
         return self.corpus.store
 
     def invalidate(self) -> None:
-        """Forget what was read: the store changed (a job of this process ended)."""
-        with self._lock:
-            self._cache.clear()
+        """Forget what was read (a job of this process ended). Not needed for
+        correctness, the generation token already changed: it frees the memory."""
+        self.cache.clear()
 
-    def _cached(self, key: str, load: Callable[[], T]) -> T:
-        now = time.monotonic()
-        hit = self._cache.get(key)
-        if hit and now - hit[0] < self.ttl:
-            return hit[1]
-        with self._load_lock:
-            hit = self._cache.get(key)
-            if hit and time.monotonic() - hit[0] < self.ttl:
-                return hit[1]
-            value = load()
-            with self._lock:
-                self._cache[key] = (time.monotonic(), value)
-        return value
+    # -- listings -------------------------------------------------------------------------------
+    def page(self, kind: str, *, limit: int = 50, offset: int = 0, outlet: str | None = None,
+             since: str | None = None, until: str | None = None, story: str | None = None,
+             as_text: bool = False) -> dict[str, Any]:
+        """One page of the items of ``kind`` touching at least one stored article that
+        passes the filters (``story``: among that story's articles), with the total, as
+        :class:`~newstrace.api.models.PageOut`; ``as_text``: each item as JSON text.
 
-    def by_id(self, kind: str) -> dict[str, dict[str, Any]]:
-        return self._cached("byid:" + kind,
-                            lambda: {str(i.get("id")): i for i in self.items(kind)})
+        Totals are cached, and so are the ordered ids of a filtered listing of at most
+        :data:`SMALL` items (its later pages are slices); the items are read each time.
+        """
+        found = self._page(kind, ResultFilter(outlet, since, until, story), limit, offset,
+                           only_if_small=False, as_text=as_text)
+        assert found is not None
+        return found
 
-    def _idsets(self, kind: str) -> list[tuple[dict[str, Any], list[str]]]:
-        return self._cached("ids:" + kind,
-                            lambda: [(i, item_article_ids(i)) for i in self.items(kind)])
+    def small_page(self, kind: str, *, limit: int = 50, offset: int = 0,
+                   outlet: str | None = None, since: str | None = None,
+                   until: str | None = None, story: str | None = None,
+                   as_text: bool = False) -> dict[str, Any] | None:
+        """:meth:`page` when it is known to be quick (unfiltered, a story's, or a filter
+        known to match at most :data:`SMALL` items), else None: a server answers those
+        on its event loop and the others in a thread, so that a filter matching half the
+        corpus does not hold up every other request."""
+        return self._page(kind, ResultFilter(outlet, since, until, story), limit, offset,
+                          only_if_small=True, as_text=as_text)
 
-    def items(self, kind: str) -> list[dict[str, Any]]:
-        return self._cached("items:" + kind, lambda: self.store.items(kind))
+    def _page(self, kind: str, f: ResultFilter, limit: int, offset: int, *,
+              only_if_small: bool, as_text: bool) -> dict[str, Any] | None:
+        cache = self.cache
+        with reader(self.store) as r:
+            gen = r.generation()
+            if f.empty:
+                total = cache.cached(gen, ("count", kind), lambda: r.count_items(kind))
+                items: list[Any] = []
+                if offset < total:
+                    spans = cache.cached(gen, ("spans", kind), lambda: r.spans_scopes(kind))
+                    items = r.page_items(kind, limit=limit, offset=offset,
+                                         one_scope_each=not spans, as_text=as_text)
+                return {"total": total, "limit": limit, "offset": offset, "items": items}
+            ids: list[str] | None = cache.get(gen, ("ids", kind, f))
+            if ids is None:
+                total = cache.get(gen, ("count", kind, f))
+                if only_if_small and not f.story and (total is None or total > SMALL):
+                    return None
+                if total is None or total <= SMALL:  # read whole, if it is small
+                    told, first = r.matching_ids(kind, f, limit=SMALL + 1)
+                    total = told or 0
+                    cache.put(gen, ("count", kind, f), total)
+                    if total <= SMALL:
+                        ids = first
+                        cache.put(gen, ("ids", kind, f), ids, weight=max(1, len(ids)))
+            if ids is not None:
+                total, page_ids = len(ids), ids[offset:offset + limit]
+            else:  # a large listing: its page alone
+                page_ids = r.matching_ids(kind, f, limit=limit, offset=offset)[1]
+            items = r.items_by_id(kind, page_ids, as_text=as_text)
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
 
-    def index(self) -> dict[str, dict[str, Any]]:
-        return self._cached("index", lambda: article_index(self.store))
+    def events_page(self, *, limit: int = 50, offset: int = 0, outlet: str | None = None,
+                    since: str | None = None, until: str | None = None,
+                    story: str | None = None) -> dict[str, Any]:
+        """One page of the stories' events (each with its ``story_id``) whose own
+        articles pass the filters; every event of ``story`` when only it is set."""
+        f = ResultFilter(outlet, since, until, story)
+        with reader(self.store) as r:
+            gen = r.generation()
+            total = self.cache.get(gen, ("events", f))
+            items: list[dict[str, Any]] = []
+            if total is None or offset < total:
+                told, items = r.page_events(f, limit=limit, offset=offset)
+                total = told if told is not None else total
+            if total is None:  # past the end: count
+                total = r.count_events(f)
+            self.cache.put(gen, ("events", f), total)
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
 
+    def item(self, kind: str, item_id: str, *, as_text: bool = False) -> Any:
+        """One item by its id (merged over its scopes; ``as_text``: as JSON text); None
+        when there is none."""
+        with reader(self.store) as r:
+            found = r.items_by_id(kind, [item_id], as_text=as_text)
+        return found[0] if found else None
+
+    def has_story(self, story_id: str) -> bool:
+        with reader(self.store) as r:
+            return r.has_item("stories", story_id)
+
+    def story_article_ids(self, story_id: str) -> set[str] | None:
+        """The articles of a story; None when there is no such story (a 404, not [])."""
+        story = self.item("stories", story_id)
+        return None if story is None else set(story.get("article_ids") or [])
+
+    def touching(self, kind: str, article_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Every item of ``kind`` about one of ``article_ids`` (a story's or an article's
+        page), in listing order."""
+        with reader(self.store) as r:
+            return r.items_touching(kind, article_ids)
+
+    def story_choices(self, selected: str | None = None) -> list[tuple[str, str | None]]:
+        """``(id, title)`` of the stories a story filter offers (the first ones, and the
+        ``selected`` one)."""
+        with reader(self.store) as r:
+            choices = self.cache.cached(r.generation(), ("choices",), r.story_choices)
+            if selected and all(sid != selected for sid, _ in choices):
+                found = r.items_by_id("stories", [selected])
+                if found:
+                    choices = [*choices, (selected, found[0].get("title"))]
+        return choices
+
+    def articles_named(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The index entries (id, outlet, published, title) of the stored articles that
+        ``items`` name anywhere, in ingest order: what a page of them shows."""
+        named: set[str] = set()
+        for item in items:
+            _strings(item, named)
+        return self.articles(named)
+
+    def articles(self, article_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """The index entries of the stored articles among ``article_ids``, ingest order."""
+        return list(article_index(self.store, ids=list(article_ids)).values())
+
+    # -- status and the whole report ------------------------------------------------------------
     def record_status(self, status: dict[str, str]) -> None:
         """Keep how each stage of an analyse job went, for :meth:`status`."""
         self.store.save_state(STATUS_STATE, {"status": status})
@@ -87,69 +266,26 @@ class CorpusView:
     def status(self) -> dict[str, str]:
         """Each stage's last outcome: recorded by a job, "done" where the stage's results
         are stored without one (analysed elsewhere), else "not available"."""
-        def load() -> dict[str, str]:
-            saved = self.store.load_state(STATUS_STATE) or {}
-            status = dict(saved.get("status") or {})
-            for key, stage in KEY_STAGE.items():
-                if stage not in status and self.items(key):
-                    status[stage] = "done"
-            for stage in (s.name for s in STAGES):
-                status.setdefault(stage, "not available: not run on this store yet")
-            return status
-        return self._cached("status", load)
+        with reader(self.store) as r:
+            def load() -> dict[str, str]:
+                saved = r.state(STATUS_STATE) or {}
+                status = dict(saved.get("status") or {})
+                for key, stage in KEY_STAGE.items():
+                    if stage not in status and r.has_items(key):
+                        status[stage] = "done"
+                for stage in (s.name for s in STAGES):
+                    status.setdefault(stage, "not available: not run on this store yet")
+                return status
+            return dict(self.cache.cached(r.generation(), ("status",), load))
 
-    def story_article_ids(self, story_id: str) -> set[str] | None:
-        """The articles of a story; None when there is no such story (a 404, not [])."""
-        story = self.by_id("stories").get(story_id)
-        return None if story is None else set(story.get("article_ids") or [])
-
-    # -- filters ------------------------------------------------------------------------------
-    def _article_ok(self, aid: str, outlet: str | None, since: str | None, until: str | None
-                    ) -> bool:
-        meta = self.index().get(aid)
-        if meta is None:
-            return False
-        if outlet and meta.get("outlet") != outlet:
-            return False
-        day = (meta.get("published") or "")[:10]
-        if since and (not day or day < since[:10]):
-            return False
-        return not (until and (not day or day > until[:10]))
-
-    def filtered(self, kind: str, *, outlet: str | None = None, since: str | None = None,
-                 until: str | None = None, story: str | None = None) -> list[dict[str, Any]]:
-        """Items of ``kind`` touching at least one article that passes the filters."""
-        story_ids = self.story_article_ids(story) if story else None
-        if not (outlet or since or until or story):
-            return self.items(kind)
-        pairs = self._idsets(kind)
-        if story and kind == "stories":
-            pairs = [(i, ids) for i, ids in pairs if i.get("id") == story]
-        out = []
-        for item, ids in pairs:
-            if story_ids is not None and kind != "stories":
-                ids = [a for a in ids if a in story_ids]
-            if any(self._article_ok(a, outlet, since, until) for a in ids):
-                out.append(item)
-        return out
-
-    def events(self, **filters: Any) -> list[dict[str, Any]]:
-        """The stories' events, each with its ``story_id``, filtered as :meth:`filtered`."""
-        story = filters.pop("story", None)
-        out = []
-        for s in self.items("stories"):
-            if story and s.get("id") != story:
-                continue
-            for ev in s.get("events") or []:
-                ev = {**ev, "story_id": s.get("id")}
-                ids = ev.get("article_ids") or []
-                if any(filters.values()) and not any(self._article_ok(a, **filters) for a in ids):
-                    continue
-                out.append(ev)
-        return out
+    def article_count(self) -> int:
+        """How many articles the corpus holds (cached: counting reads an index whole)."""
+        with reader(self.store) as r:
+            return self.cache.cached(r.generation(), ("articles",), r.count_articles)
 
     def report(self) -> dict[str, Any]:
-        """The whole report, from the cached results and the view's stage status."""
+        """The whole report: every article and every item, read for each call (the one
+        answer that is about everything)."""
         arts = self.store.list_articles()
-        items = {k: self.items(k) for k in ANALYSIS_KEYS}
+        items = {k: self.store.items(k) for k in ANALYSIS_KEYS}
         return build_report(arts, items, status=self.status(), errors=self.store.errors())

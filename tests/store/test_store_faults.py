@@ -55,7 +55,7 @@ def _check(store: Store, expected: int) -> None:
         seqs = conn.execute(text("SELECT seq FROM articles")).scalars().all()
         assert len(seqs) == len(set(seqs)) == expected
         version = conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
-        assert version == ["0004"]
+        assert version == ["0005"]
         if store.dialect == "sqlite":
             assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
             fts = conn.execute(text("SELECT count(*) FROM articles_fts")).scalar_one()

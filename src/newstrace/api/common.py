@@ -50,6 +50,12 @@ class Filters:
         return {"outlet": self.outlet, "since": self.since, "until": self.until,
                 "story": self.story}
 
+    def check_story(self, view: CorpusView) -> None:
+        """404 for an unknown ``story`` (one index probe): a listing of a story that is
+        not there is an error, not an empty page that looks like an answer."""
+        if self.story and not view.has_story(self.story):
+            raise HTTPException(404, f"no story {self.story!r}")
+
     def story_ids(self, view: CorpusView) -> set[str] | None:
         """The articles of the ``story`` filter (None without one); 404 for an unknown
         story, rather than an empty page that looks like an answer."""
@@ -72,7 +78,21 @@ def raw_json(body: Any) -> Response:
                     media_type="application/json")
 
 
-def page(items: list[dict[str, Any]], limit: int, offset: int) -> dict[str, Any]:
-    """One page of ``items`` with the total, as :class:`~newstrace.api.models.PageOut`."""
-    return {"total": len(items), "limit": limit, "offset": offset,
-            "items": items[offset : offset + limit]}
+def json_page(found: dict[str, Any]) -> Response:
+    """A page (:class:`~newstrace.api.models.PageOut`) whose items are JSON text already
+    (``CorpusView.page(as_text=True)``: as stored): the body is put together around them
+    rather than decoding and encoding every item again.
+
+    >>> json_page({"total": 1, "limit": 5, "offset": 0, "items": ['{"id": "c1"}']}).body
+    b'{"total":1,"limit":5,"offset":0,"items":[{"id": "c1"}]}'
+    """
+    head = json.dumps({k: v for k, v in found.items() if k != "items"},
+                      separators=(",", ":"))
+    body = f'{head[:-1]},"items":[{",".join(found["items"])}]}}'
+    return Response(body, media_type="application/json")
+
+
+def json_text(text: str) -> Response:
+    """One item that is JSON text already, as the response."""
+    return Response(text, media_type="application/json")
+

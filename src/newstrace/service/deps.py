@@ -22,24 +22,27 @@ from newstrace.service.security import Csrf
 from newstrace.service.state import Service
 
 
-def get_service(request: Request) -> Service:
+# The getters are ``async``: FastAPI runs a plain ``def`` dependency in its thread pool,
+# a thread hop (and, under load, a wait for the GIL) per dependency per request, for an
+# attribute lookup.
+async def get_service(request: Request) -> Service:
     service: Service = request.app.state.service
     return service
 
 
-def get_corpus(service: Annotated[Service, Depends(get_service)]) -> Corpus:
+async def get_corpus(service: Annotated[Service, Depends(get_service)]) -> Corpus:
     return service.corpus
 
 
-def get_view(service: Annotated[Service, Depends(get_service)]) -> CorpusView:
+async def get_view(service: Annotated[Service, Depends(get_service)]) -> CorpusView:
     return service.view
 
 
-def get_jobs(service: Annotated[Service, Depends(get_service)]) -> Jobs:
+async def get_jobs(service: Annotated[Service, Depends(get_service)]) -> Jobs:
     return service.jobs
 
 
-def get_csrf(service: Annotated[Service, Depends(get_service)]) -> Csrf:
+async def get_csrf(service: Annotated[Service, Depends(get_service)]) -> Csrf:
     return service.csrf
 
 

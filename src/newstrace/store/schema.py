@@ -6,7 +6,18 @@ The schema itself is created and upgraded by Alembic migrations
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    func,
+)
 
 metadata = MetaData()
 
@@ -28,6 +39,8 @@ articles = Table(
     Column("boilerplate", JSON, nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
 )
+# the outlet filter ignores case (Store.filter_articles): lower(outlet), then the date
+Index("ix_articles_outlet_lower", func.lower(articles.c.outlet), articles.c.published)
 
 # One row per input part already read: a rerun skips re-cleaning what it has seen.
 sources = Table(
@@ -66,7 +79,27 @@ results = Table(
     Column("scope", String(64), primary_key=True, index=True),
     Column("item_id", String(128), primary_key=True),
     Column("data", JSON, nullable=False),
-    Index("ix_results_item", "kind", "item_id"),
+    # one item by its id, its scopes in order (Store.item; a listing's first scope)
+    Index("ix_results_item", "kind", "item_id", "scope"),
+)
+
+# Which articles each result item touches (newstrace.scopes.item_article_ids), per scope,
+# so that the API lists the items touching articles of an outlet, dates or a story by
+# index instead of reading every item; a story's events are kept under kind "events",
+# ``part`` their index in the story (0 for every other kind), one row with article ""
+# for an event that names none. Written with ``results``, in the same transactions; the
+# primary key leads with the scope, as the deletes of a scope's results do.
+result_articles = Table(
+    "result_articles",
+    metadata,
+    Column("scope", String(64), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("item_id", String(128), primary_key=True),
+    Column("part", Integer, primary_key=True),
+    Column("article_id", String(32), primary_key=True),
+    # the items of some articles, covering (a listing reads no table row); no index
+    # leads with (kind, item): see newstrace.store.listing
+    Index("ix_result_articles_article", "kind", "article_id", "item_id", "part"),
 )
 
 # The scope of every analysed article.

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from newstrace.records import Article
 from newstrace.store.schema import articles
-from newstrace.store.store import Store, _row_article
+from newstrace.store.store import Store, _chunks, _row_article
 
 
 @dataclass
@@ -52,12 +52,19 @@ def search_articles(
     return Page(total, items)
 
 
-def article_index(store: Store) -> dict[str, dict[str, Any]]:
-    """id -> {id, outlet, published, title} for every stored article (small columns only)."""
-    cols = (articles.c.id, articles.c.outlet, articles.c.published, articles.c.title)
+def article_index(store: Store, ids: Sequence[str] | None = None
+                  ) -> dict[str, dict[str, Any]]:
+    """id -> {id, outlet, published, title} for every stored article, or for the stored
+    ones among ``ids``, in ingest order (small columns only)."""
+    cols = (articles.c.seq, articles.c.id, articles.c.outlet, articles.c.published,
+            articles.c.title)
+    stmts = ([select(*cols)] if ids is None else
+             [select(*cols).where(articles.c.id.in_(chunk))
+              for chunk in _chunks(list(dict.fromkeys(ids)))])
     with store.engine.connect() as conn:
-        return {r.id: {"id": r.id, "outlet": r.outlet, "published": r.published, "title": r.title}
-                for r in conn.execute(select(*cols).order_by(articles.c.seq))}
+        rows = sorted((r for stmt in stmts for r in conn.execute(stmt)), key=lambda r: r.seq)
+    return {r.id: {"id": r.id, "outlet": r.outlet, "published": r.published, "title": r.title}
+            for r in rows}
 
 
 def outlets(store: Store) -> list[str]:

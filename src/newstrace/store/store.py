@@ -46,6 +46,7 @@ from newstrace.store.schema import (
     articles,
     index_keys,
     ingest_errors,
+    result_articles,
     results,
     sources,
     stage_rows,
@@ -122,6 +123,43 @@ def _result_rows(kind: str, scope: str, items: Sequence[dict[str, Any]]
     return list(rows.values())
 
 
+#: the result kind under which the events of stories are indexed in ``result_articles``
+EVENTS = "events"
+#: the ``stage_state`` row whose token changes with every write that readers can see
+GENERATION = "store.generation"
+
+
+def _refs(ids: Iterable[Any]) -> list[str]:
+    """The distinct article references among ``ids`` that can name a stored article (a
+    string that fits ``articles.id``), in order."""
+    return list(dict.fromkeys(a for a in ids if isinstance(a, str) and 0 < len(a) <= 32))
+
+
+def article_links(kind: str, scope: str, item_id: str, item: dict[str, Any]
+                  ) -> list[dict[str, Any]]:
+    """Rows of ``result_articles`` for one stored item: the articles it touches
+    (:func:`newstrace.scopes.item_article_ids`), and for a story its events, each under
+    :data:`EVENTS` with its index as ``part`` (with article ``""`` when it names none,
+    so that an unfiltered listing still counts it).
+
+    >>> [(r["kind"], r["part"], r["article_id"]) for r in article_links(
+    ...     "stories", "s", "st", {"article_ids": ["a", "b"], "events": [
+    ...         {"article_ids": ["b"]}, {"article_ids": []}]})]
+    [('stories', 0, 'a'), ('stories', 0, 'b'), ('events', 0, 'b'), ('events', 1, '')]
+    """
+    from newstrace.scopes import item_article_ids
+
+    base = {"scope": scope, "item_id": item_id}
+    rows = [{**base, "kind": kind, "part": 0, "article_id": a}
+            for a in _refs(item_article_ids(item))]
+    if kind == "stories":
+        for part, event in enumerate(item.get("events") or []):
+            ids = _refs(event.get("article_ids") or []) if isinstance(event, dict) else []
+            rows.extend({**base, "kind": EVENTS, "part": part, "article_id": a}
+                        for a in ids or [""])
+    return rows
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -186,7 +224,10 @@ class Store:
                     raise StoreError(f"cannot open store {target!r}: "
                                      f"folder {folder} does not exist")
         try:
-            engine = create_engine(url, future=True, pool_pre_ping=True)
+            # a pooled connection to a server may have been dropped; one to a SQLite file
+            # cannot, and a ping before every checkout is a statement per read
+            engine = create_engine(url, future=True,
+                                   pool_pre_ping=not url.startswith("sqlite"))
         except Exception as exc:  # a malformed URL or a missing driver
             raise StoreError(f"cannot open store {target!r}: {exc}") from exc
         if engine.dialect.name == "sqlite":
@@ -352,6 +393,7 @@ class Store:
             if rows:
                 conn.execute(self._insert(articles).on_conflict_do_nothing(
                     index_elements=[articles.c.id]), rows)
+                self._changed(conn)
             # the last part read from a source wins, as a row-by-row upsert would
             links = {article.source: {"source": article.source, "raw_sha": raw_sha,
                                       "article_id": article.id} for article, raw_sha in items}
@@ -438,8 +480,8 @@ class Store:
         title and text, every word matching, the last as a prefix (SQLite: the FTS5 table
         of migration 0002; PostgreSQL: the ``search`` tsvector column).
         """
-        if outlet:
-            stmt = stmt.where(func.lower(articles.c.outlet) == outlet.lower())
+        if outlet:  # lower() on both sides: SQLite's folds ASCII only, Python's all
+            stmt = stmt.where(func.lower(articles.c.outlet) == func.lower(outlet))
         if since:
             stmt = stmt.where(articles.c.published >= since)
         if until:
@@ -474,6 +516,7 @@ class Store:
                 [{"source": e.source, "stage": e.stage, "reason": e.reason, "at": _now()}
                  for e in errors],
             )
+            self._changed(conn)
 
     def errors(self, limit: int = 100) -> list[InputError]:
         stmt = select(ingest_errors).order_by(ingest_errors.c.id.desc()).limit(limit)
@@ -517,6 +560,7 @@ class Store:
                     set_={"data": data, "updated_at": _now()},
                 )
             )
+            self._changed(conn)
 
     # -- results, per scope ---------------------------------------------------------------------
     def scopes_of(self, article_ids: Iterable[str]) -> dict[str, str]:
@@ -588,6 +632,8 @@ class Store:
         with self._write() as conn:
             for chunk in _chunks(old):
                 conn.execute(delete(results).where(results.c.scope.in_(chunk)))
+                conn.execute(delete(result_articles).where(
+                    result_articles.c.scope.in_(chunk)))
                 conn.execute(delete(article_scopes).where(article_scopes.c.scope.in_(chunk)))
             for scope, member_ids, items in new:
                 if member_ids:  # an article moves here from a scope not in ``old``
@@ -599,19 +645,57 @@ class Store:
                                  [{"article_id": a, "scope": scope} for a in ids])
                 rows = [row for kind, kind_items in items.items()
                         for row in _result_rows(kind, scope, kind_items)]
-                if rows:
-                    conn.execute(results.insert(), rows)
+                self._insert_results(conn, rows)
+            self._changed(conn)
+
+    def _insert_results(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Store ``results`` rows and their ``result_articles`` (the old ones are gone)."""
+        if not rows:
+            return
+        conn.execute(results.insert(), rows)
+        links = [link for row in rows for link in article_links(
+            row["kind"], row["scope"], row["item_id"], row["data"])]
+        for chunk in _chunks(links, 5000):
+            conn.execute(result_articles.insert(), chunk)
+
+    def _changed(self, conn: Connection) -> None:
+        """Mark, in the transaction of a write, that what readers see changes with it: a
+        new :meth:`generation` token, so that caches keyed by it (every server worker's)
+        miss once it commits."""
+        import uuid
+
+        token = {"token": uuid.uuid4().hex}
+        conn.execute(self._insert(stage_state).values(
+            stage=GENERATION, data=token, updated_at=_now()).on_conflict_do_update(
+            index_elements=[stage_state.c.stage], set_={"data": token, "updated_at": _now()}))
+
+    def generation(self) -> str:
+        """A token that changes whenever articles, results, errors or stage states are
+        written (by any process): a cache keyed by it never serves what was replaced.
+
+        >>> with Store.open(":memory:") as store:
+        ...     before = store.generation()
+        ...     store.save_items("stories", [{"id": "s"}])
+        ...     before != store.generation()
+        True
+        """
+        with self.engine.connect() as conn:
+            data = conn.execute(select(stage_state.c.data).where(
+                stage_state.c.stage == GENERATION)).scalar()
+        return str((data or {}).get("token") or "")
 
     def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, scope: str = ""
                    ) -> None:
         """Replace the items of one kind in one scope (the empty scope by default: results
         that belong to no set of articles, such as a status)."""
+        kinds = [kind, EVENTS] if kind == "stories" else [kind]
         with self._write() as conn:
             conn.execute(delete(results).where(results.c.kind == kind,
                                                results.c.scope == scope))
-            rows = _result_rows(kind, scope, items)
-            if rows:
-                conn.execute(results.insert(), rows)
+            conn.execute(delete(result_articles).where(result_articles.c.kind.in_(kinds),
+                                                       result_articles.c.scope == scope))
+            self._insert_results(conn, _result_rows(kind, scope, items))
+            self._changed(conn)
 
     def iter_items(self, kind: str, *, batch: int = 1000) -> Iterator[tuple[str, dict[str, Any]]]:
         """``(scope, item)`` of every stored item of ``kind``, read ``batch`` at a time

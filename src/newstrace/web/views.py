@@ -1,5 +1,6 @@
 """Routes of the web UI (an :class:`~fastapi.APIRouter`): server-rendered pages over the
-cached corpus view, and the upload / analyse / sign-in forms.
+corpus view (a page of results at a time, from the store's indexes), and the upload /
+analyse / sign-in forms.
 
 The pages get the corpus, its view, the jobs and the write guard from the same
 dependencies as the API (:mod:`newstrace.service.deps`); nothing here imports the API.
@@ -71,10 +72,11 @@ def _offset(request: Request) -> int:
 def _report(view: CorpusView, items: dict[str, list[dict[str, Any]]],
             articles: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """A report holding just what a page shows, in the shape the dossier's partials
-    read."""
+    read: by default the articles its items name (not the whole article index)."""
     report: dict[str, Any] = {k: [] for k in TITLES}
     report.update(items)
-    report["articles"] = articles if articles is not None else list(view.index().values())
+    report["articles"] = (articles if articles is not None else
+                          view.articles_named(i for kind in items.values() for i in kind))
     report["analyses"] = view.status()
     report["graph"] = {"nodes": [], "edges": []}  # drawn only where asked for
     return report
@@ -90,7 +92,7 @@ def render(name: str, request: Request, service: Service, report: dict[str, Any]
     ctx.update(extra)
     ctx.setdefault("filters", {})
     ctx["outlets"] = service.corpus.outlets()
-    ctx["stories_all"] = [(s.get("id"), s.get("title")) for s in service.view.items("stories")]
+    ctx["stories_all"] = service.view.story_choices(ctx["filters"].get("story"))
     ctx["path"] = request.url.path
     ctx["qs"] = lambda **kw: "?" + urlencode(
         {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
@@ -115,32 +117,25 @@ def style() -> Response:
 def index(request: Request, service: ServiceDep) -> Response:
     f = _filters(request)
     off = _offset(request)
-    stories = service.view.filtered("stories", **_result_filters(f))
-    report = _report(service.view, {"stories": stories[off: off + PAGE]})
-    return render("index.html", request, service, report, filters=f, total=len(stories),
+    found = service.view.page("stories", limit=PAGE, offset=off, **_result_filters(f))
+    report = _report(service.view, {"stories": found["items"]})
+    return render("index.html", request, service, report, filters=f, total=found["total"],
                   offset=off, page=PAGE)
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
 def story(request: Request, story_id: str, service: ServiceDep, view: ViewDep) -> Response:
-    found = [s for s in view.items("stories") if s.get("id") == story_id]
-    if not found:
+    found = view.item("stories", story_id)
+    if found is None:
         raise HTTPException(404, f"no story {story_id!r}")
-    ids = set(found[0].get("article_ids") or [])
-    idx = view.index()
-    items = {
-        "stories": found,
-        "claims": [c for c in view.items("claims") if ids & set(c.get("article_ids") or [])],
-        "reuse": [r for r in view.items("reuse") if {r.get("original"), r.get("copy")} & ids],
-        "citations": [c for c in view.items("citations") if c.get("article_id") in ids],
-        "anomalies": [a for a in view.items("anomalies")
-                      if ids & set(a.get("article_ids") or [])],
-        "entities": [],
-        "graphs": [g for g in view.items("graphs") if g.get("story_id") == story_id],
-    }
-    arts = [idx[i] for i in ids if i in idx]
-    report = _report(view, items, arts)
-    return render("story.html", request, service, report, story=found[0],
+    ids = list(found.get("article_ids") or [])
+    # the items about the story's articles, found by index
+    items = {kind: view.touching(kind, ids)
+             for kind in ("claims", "reuse", "citations", "anomalies")}
+    items.update(stories=[found], entities=[], graphs=[
+        g for g in view.touching("graphs", ids) if g.get("story_id") == story_id])
+    report = _report(view, items, view.articles(ids))
+    return render("story.html", request, service, report, story=found,
                   story_graph=graph_svg(provenance_graph(report), inline_css=False))
 
 
@@ -148,11 +143,11 @@ def _section_page(key: str) -> Callable[..., Response]:
     def page(request: Request, service: ServiceDep) -> Response:
         f = _filters(request)
         off = _offset(request)
-        items = service.view.filtered(key, **_result_filters(f))
-        report = _report(service.view, {key: items[off: off + PAGE]})
+        found = service.view.page(key, limit=PAGE, offset=off, **_result_filters(f))
+        report = _report(service.view, {key: found["items"]})
         return render("section.html", request, service, report, key=key,
-                      heading=TITLES[key], stage=STAGE_OF[key], filters=f, total=len(items),
-                      offset=off, page=PAGE)
+                      heading=TITLES[key], stage=STAGE_OF[key], filters=f,
+                      total=found["total"], offset=off, page=PAGE)
     return page
 
 
@@ -184,12 +179,7 @@ def article_page(request: Request, article_id: str, service: ServiceDep,
     art = corpus.article(article_id)
     if art is None:
         raise HTTPException(404, f"no article {article_id!r}")
-    items = {
-        "claims": [c for c in view.items("claims")
-                   if article_id in (c.get("article_ids") or [])],
-        "reuse": [r for r in view.items("reuse") if article_id in (r.get("original"),
-                                                                  r.get("copy"))],
-    }
+    items = {kind: view.touching(kind, [article_id]) for kind in ("claims", "reuse")}
     report = _report(view, items)
     return render("article.html", request, service, report, article=art.to_dict())
 

@@ -1,16 +1,27 @@
 """The analysis results: ``/api/{stories,claims,entities,reuse,citations,anomalies}``
 (lists with filters, and one item by id), ``/api/events``, ``/api/graph``,
-``/api/report``; read from the cached :class:`~newstrace.corpus_view.CorpusView`."""
+``/api/report``; read through :class:`~newstrace.corpus_view.CorpusView`, a page at a
+time from the store's indexes (the graph and the report: the whole store)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import Response
 
-from newstrace.api.common import Filters, Limit, Offset, page, public_article, raw_json
+from newstrace.api.common import (
+    Filters,
+    Limit,
+    Offset,
+    json_page,
+    json_text,
+    public_article,
+    raw_json,
+)
 from newstrace.api.models import ERRORS, PageOut
 from newstrace.report.dossier import provenance_graph
 from newstrace.service.deps import ViewDep
@@ -21,20 +32,33 @@ KINDS = ("stories", "claims", "entities", "reuse", "citations", "anomalies")
 router = APIRouter(tags=["analyses"], responses=ERRORS)
 
 
-def _lister(kind: str) -> Callable[..., Response]:
-    def list_kind(view: ViewDep, f: Annotated[Filters, Depends()], limit: Limit = 50,
-                  offset: Offset = 0) -> Response:
-        f.story_ids(view)  # 404 for an unknown story
-        return raw_json(page(view.filtered(kind, **f.kwargs()), limit, offset))
+#: how many listings that may read many matches run at once, each in a thread: a few,
+#: so that they cannot take every pooled store connection from the event loop's reads
+_LARGE = anyio.CapacityLimiter(4)
+
+
+def _lister(kind: str) -> Callable[..., Awaitable[Response]]:
+    # async: a page of a few index reads is answered on the event loop (a thread per
+    # request costs more than the reads, in hops and GIL waits); a page that may read
+    # many matches goes to a thread (CorpusView.small_page)
+    async def list_kind(view: ViewDep, f: Annotated[Filters, Depends()], limit: Limit = 50,
+                        offset: Offset = 0) -> Response:
+        f.check_story(view)
+        opts = {"limit": limit, "offset": offset, "as_text": True, **f.kwargs()}
+        found = view.small_page(kind, **opts)
+        if found is None:
+            found = await anyio.to_thread.run_sync(partial(view.page, kind, **opts),
+                                                   limiter=_LARGE)
+        return json_page(found)
     return list_kind
 
 
-def _getter(kind: str) -> Callable[..., Response]:
-    def get_kind(item_id: str, view: ViewDep) -> Response:
-        item = view.by_id(kind).get(item_id)
+def _getter(kind: str) -> Callable[..., Awaitable[Response]]:
+    async def get_kind(item_id: str, view: ViewDep) -> Response:  # one index probe
+        item = view.item(kind, item_id, as_text=True)
         if item is None:
             raise HTTPException(404, f"no {kind} item {item_id!r}")
-        return raw_json(item)
+        return json_text(item)
     return get_kind
 
 
@@ -52,8 +76,8 @@ for _kind in KINDS:
 @router.get("/api/events", response_model=PageOut)
 def list_events(view: ViewDep, f: Annotated[Filters, Depends()], limit: Limit = 50,
                 offset: Offset = 0) -> Response:
-    f.story_ids(view)
-    return raw_json(page(view.events(**f.kwargs()), limit, offset))
+    f.check_story(view)
+    return raw_json(view.events_page(limit=limit, offset=offset, **f.kwargs()))
 
 
 @router.get("/api/graph", summary="The provenance graph")
