@@ -463,12 +463,15 @@ def serve_cmd(
         "--allow-host", help="A host name clients may use (a reverse proxy's, a LAN name); "
                              "repeat for several. IP addresses and localhost always may.")
     ] = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", min=1, help="Server processes sharing the port (more than one uses "
+                                 "more cores; each keeps its own jobs).")] = 1,
 ) -> None:
     """Serve the web UI and the HTTP API over the store."""
     from newstrace.server import serve
 
     code = serve(db, host=host, port=port, token=token, echo=err.print,
-                 allowed_hosts=allow_host or [])
+                 allowed_hosts=allow_host or [], workers=workers)
     raise typer.Exit(code)
 
 

@@ -64,8 +64,12 @@ def create_app(store_url: str | None, *, token: str | None = None,
 
 
 def app_from_env() -> FastAPI:
-    """For ``uvicorn --factory newstrace.server:app_from_env``."""
-    return create_app(os.environ.get("NEWSTRACE_DB"), token=os.environ.get("NEWSTRACE_TOKEN"))
+    """For ``uvicorn --factory newstrace.server:app_from_env`` (and the workers of
+    ``newstrace serve --workers N``): the store from ``NEWSTRACE_DB``, the token from
+    ``NEWSTRACE_TOKEN``, extra host names from ``NEWSTRACE_ALLOWED_HOSTS`` (commas)."""
+    hosts = [h for h in os.environ.get("NEWSTRACE_ALLOWED_HOSTS", "").split(",") if h]
+    return create_app(os.environ.get("NEWSTRACE_DB"), token=os.environ.get("NEWSTRACE_TOKEN"),
+                      allowed_hosts=hosts)
 
 
 def is_loopback(host: str) -> bool:
@@ -80,16 +84,39 @@ def is_loopback(host: str) -> bool:
 
 def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
           token: str | None = None, echo: Callable[[str], None] = print,
-          allowed_hosts: Sequence[str] = ()) -> int:
+          allowed_hosts: Sequence[str] = (), workers: int = 1) -> int:
     """Run the server; 2 when bound off loopback without a token (anyone who can reach
     the port could write). ``allowed_hosts``: host names clients may send besides the
-    bound host, localhost and IP addresses."""
+    bound host, localhost and IP addresses.
+
+    ``workers`` > 1: that many processes (uvicorn's workers, each its own app from
+    :func:`app_from_env`) share the port, so that requests use more than one core. They
+    share what must be shared through the store: the CSRF and sign-in secret
+    (:meth:`Store.shared_secret`) and the generation token the result caches key on;
+    each has its own job queue (a job's page is served by the worker that started it,
+    and the store's analysis lock keeps two analyses from overlapping).
+    """
     if not is_loopback(host) and not token:
         echo(f"error: refusing to bind {host} without a token; pass --token or set "
              "NEWSTRACE_TOKEN (write endpoints need it off loopback)")
         return 2
     import uvicorn
 
+    if workers > 1:
+        from newstrace.store import Store
+
+        with Store.open(db) as store:  # migrated once, before the workers start
+            url = store.url
+        os.environ["NEWSTRACE_ALLOWED_HOSTS"] = ",".join([host, *allowed_hosts])
+        if db:
+            os.environ["NEWSTRACE_DB"] = db
+        if token:
+            os.environ["NEWSTRACE_TOKEN"] = token
+        echo(f"newstrace: serving on http://{host}:{port}/ with {workers} workers "
+             f"(store {url})")
+        uvicorn.run("newstrace.server:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning")
+        return 0
     app = create_app(db, token=token or None, allowed_hosts=[host, *allowed_hosts])
     echo(f"newstrace: serving on http://{host}:{port}/ (store {app.state.store.url})")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -180,3 +180,22 @@ def test_serve_refuses_public_bind_without_token():
     from newstrace.server import serve
     msgs: list[str] = []
     assert serve(None, host="0.0.0.0", echo=msgs.append) == 2 and "token" in msgs[0]
+
+
+def test_workers_read_their_settings_from_the_environment(seeded_db, monkeypatch):
+    """``newstrace serve --workers N`` hands the store, token and host names to each
+    worker's app through the environment (app_from_env)."""
+    from fastapi.testclient import TestClient
+
+    from newstrace.server import app_from_env
+
+    monkeypatch.setenv("NEWSTRACE_DB", seeded_db)
+    monkeypatch.setenv("NEWSTRACE_TOKEN", TOKEN)
+    monkeypatch.setenv("NEWSTRACE_ALLOWED_HOSTS", "127.0.0.1,news.example")
+    app = app_from_env()
+    with TestClient(app, base_url="http://news.example") as c:
+        assert c.get("/api/health").json()["articles"] == len(IDS)
+        assert c.post("/api/analyze").status_code == 401
+        app.state.jobs.shutdown(wait=True)
+    with TestClient(app, base_url="http://elsewhere.example") as c:
+        assert c.get("/api/health").status_code == 400
