@@ -1,16 +1,20 @@
-"""Load test of the HTTP API: stored articles and their results, 50 concurrent readers
-over loopback.
+"""Load test of the web UI and HTTP API: stored articles and their results, 50
+concurrent readers over loopback, and an ingest writing beside them.
 
     PYTHONPATH=src python benchmarks/web_load.py [--articles 100000] [--clients 50]
-        [--seconds 20] [--workers 1] [--db PATH]
+        [--seconds 20] [--workers 1] [--db PATH] [--mix full|api] [--ingest-beside 500]
 
 Synthetic data (seeded RNG, so runs compare): articles of 150-400 words drawn
 from a 2,000-word vocabulary, 40 outlets, dates over 2023; per 10,000 articles,
 500 stories of 20 articles with 3 events each, 2,000 claims over 1-6 articles of
 a story with stances and 1,000 reuse pairs (the results grow with the corpus).
 The server is ``newstrace serve --workers N`` (uvicorn; one process by default) in a
-subprocess; the clients are httpx.AsyncClient tasks in this process reading story and
-claim lists (with filters and paging) and single stories/claims. The clients share the
+subprocess; the clients are httpx.AsyncClient tasks in this process. The ``full`` mix:
+HTML pages (the stories page, one story, article search) a quarter of the requests,
+the API's article search 15 %, the rest story and claim lists (with filters and
+paging) and single stories/claims; ``api`` leaves out pages and search. During the
+timed run ``newstrace ingest`` adds ``--ingest-beside`` real texts (PolNeAR train) to
+the same store. The clients share the
 machine with the server: on a small machine their own CPU is part of the latency.
 
 Each run first measures the floor, the same clients on ``/api/health`` (the cheapest
@@ -105,9 +109,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+MIXES = {"full": "HTML pages 25 % (stories page, one story, article search), API article "
+                 "search 15 %, API lists and items 60 %",
+         "api": "API lists and items only"}
+#: full-text queries of the mix: a word every article may hold, rarer ones, a prefix
+SEARCH_WORDS = ("drones", "w17", "w1234 w99", "sanctions", "w5", "Russia")
+
+
 async def client(base: str, stories: list[str], claims: list[str], until: float,
                  lat: dict[str, list[float]], errors: list[str], seed: int,
-                 floor: bool = False) -> None:
+                 floor: bool = False, mix: str = "full") -> None:
     rng = random.Random(seed)
     outlets = [f"Outlet {i}" for i in range(40)]
     async with httpx.AsyncClient(base_url=base, timeout=10) as http:
@@ -115,6 +126,18 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
             kind = rng.random()
             if floor:  # the baseline: the server's cheapest request, same clients
                 name, url = "floor: /api/health", "/api/health"
+            elif mix == "full" and kind < 0.25:  # what a person in the web UI asks
+                page = rng.random()
+                if page < 0.3:
+                    name, url = "html: stories page", f"/?offset={rng.randrange(480)}"
+                elif page < 0.6:
+                    name, url = "html: one story", f"/stories/{rng.choice(stories)}"
+                else:
+                    name, url = ("html: article search",
+                                 f"/articles?q={rng.choice(SEARCH_WORDS)}")
+            elif mix == "full" and kind < 0.4:
+                name, url = ("api: article search",
+                             f"/api/articles?q={rng.choice(SEARCH_WORDS)}&limit=20")
             elif kind < 0.3:
                 name, url = ("stories list",
                              f"/api/stories?limit=20&offset={rng.randrange(len(stories) - 19)}")
@@ -166,6 +189,34 @@ def wait_ready(base: str, workers: int) -> None:
         httpx.get(base + "/api/claims", timeout=30)
 
 
+def start_ingest(db: str, n: int, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
+    """``newstrace ingest`` of ``n`` real news texts (PolNeAR train, under
+    ``../shared/data``) into the served store, started as the timed run starts: the
+    server answers while a writer adds articles."""
+    if n <= 0:
+        return None
+    texts = sorted((ROOT.parent / "shared/data/polnear/train/text").glob("*.txt"))[:n]
+    if not texts:
+        raise SystemExit("--ingest-beside needs ../shared/data/polnear/train/text")
+    folder = Path(tempfile.mkdtemp(prefix="newstrace-bench-ingest-"))
+    for path in texts:
+        (folder / path.name).write_bytes(path.read_bytes())
+    return subprocess.Popen([sys.executable, "-m", "newstrace", "ingest", str(folder),
+                             "--db", db, "--quiet"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def finish_ingest(ingest: subprocess.Popen[bytes] | None) -> str:
+    """How the ingest beside the run went, for the report."""
+    if ingest is None:
+        return "no ingest beside"
+    done = ingest.poll() is not None
+    if not done:
+        ingest.wait(600)
+    return (f"an ingest of new texts ran beside it ({'finished within' if done else 'outlasted'}"
+            f" the run, exit {ingest.returncode})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--articles", type=int, default=100_000)
@@ -174,6 +225,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1,
                     help="server processes (newstrace serve --workers)")
     ap.add_argument("--db", help="keep the store here (built only if missing)")
+    ap.add_argument("--mix", choices=("full", "api"), default="full",
+                    help="full: HTML pages, search and API; api: the API lists only")
+    ap.add_argument("--ingest-beside", type=int, default=500, metavar="N",
+                    help="ingest N new text files into the store during the timed run "
+                         "(0: none)")
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks/web.md"))
     args = ap.parse_args()
     db = args.db or os.path.join(tempfile.mkdtemp(prefix="newstrace-bench-"), "bench.db")
@@ -192,6 +248,7 @@ def main() -> None:
                                "--port", str(port), "--workers", str(args.workers)],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
+    ingested = "no ingest beside"
     try:
         wait_ready(base, args.workers)
         lat: dict[str, list[float]] = {}
@@ -201,9 +258,11 @@ def main() -> None:
         async def run(into: dict[str, list[float]], seconds: float, cheap: bool) -> None:
             until = time.monotonic() + seconds
             await asyncio.gather(*(client(base, stories, claims, until, into, errors, i,
-                                          cheap) for i in range(args.clients)))
+                                          cheap, args.mix) for i in range(args.clients)))
         asyncio.run(run(floor, args.seconds / 3, True))
+        ingest = start_ingest(db, args.ingest_beside, env)
         asyncio.run(run(lat, args.seconds, False))
+        ingested = finish_ingest(ingest)
     finally:
         server.terminate()
         server.wait(10)
@@ -222,7 +281,8 @@ def main() -> None:
         "# Web API load benchmark",
         "",
         f"`PYTHONPATH=src python benchmarks/web_load.py --articles {args.articles} "
-        f"--clients {args.clients} --seconds {args.seconds:g} --workers {args.workers}`",
+        f"--clients {args.clients} --seconds {args.seconds:g} --workers {args.workers} "
+        f"--mix {args.mix} --ingest-beside {args.ingest_beside}`",
         "",
         f"- {args.articles} synthetic articles (seeded; 150-400 words, 40 outlets, 2023 dates), "
         f"{len(stories):,} stories x 20 articles x 3 events, {len(claims):,} claims, "
@@ -232,6 +292,7 @@ def main() -> None:
         f"{args.clients} httpx.AsyncClient tasks in one process for {args.seconds:g} s "
         "over loopback",
         f"- machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        f"- mix: {MIXES[args.mix]}; {ingested}",
         f"- {total} requests, {total / args.seconds:.0f} req/s, {len(errors)} errors",
         f"- **p95 {p95:.1f} ms** (target < 200 ms): {'met' if p95 < 200 else 'NOT met'}; "
         f"{p95 / floor_p95:.2f}x the p95 of the cheapest request under the same load "
