@@ -51,7 +51,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement
 
 from newstrace.store.schema import articles, result_articles, results, stage_state
-from newstrace.store.store import EVENTS, GENERATION, Store, _chunks
+from newstrace.store.store import EVENTS, GENERATION, Store, _chunks, article_conditions
 
 ra = result_articles
 
@@ -123,10 +123,11 @@ class ResultFilter:
         return bool(self.outlet), bool(self.since), bool(self.until), bool(self.story)
 
     def params(self) -> dict[str, str]:
-        """The values bound to the statement of the filter's shape (:func:`_statements`):
-        ``until`` reaches the end of its day, as :meth:`Store.filter_articles`'s does."""
+        """The values bound to the statement of the filter's shape (:func:`_statements`),
+        days (the conditions, :func:`~newstrace.store.store.article_conditions`, take
+        ``until`` to the end of its day)."""
         out = {"outlet": self.outlet, "since": self.since[:10] if self.since else None,
-               "until": self.until[:10] + "\uffff" if self.until else None,
+               "until": self.until[:10] if self.until else None,
                "story": self.story}
         return {k: v for k, v in out.items() if v}
 
@@ -302,10 +303,9 @@ def _statements(kind: str, shape: tuple[bool, bool, bool, bool]) -> tuple[Any, A
     found = select(ra.c.item_id, *([ra.c.part] if events else [])).where(ra.c.kind == kind)
     if story and kind in ("stories", EVENTS):
         found = found.where(ra.c.item_id == bindparam("story", type_=String))
-    passing = select(articles.c.id).where(*[cond for on, cond in (
-        (outlet, func.lower(articles.c.outlet) == func.lower(bindparam("outlet", type_=String))),
-        (since, articles.c.published >= bindparam("since", type_=String)),
-        (until, articles.c.published <= bindparam("until", type_=String))) if on])
+    passing = select(articles.c.id).where(*article_conditions(
+        *(bindparam(name, type_=String) if on else None
+          for name, on in (("outlet", outlet), ("since", since), ("until", until)))))
     if events and not (outlet or since or until):
         pass  # a story's events (or every event), whatever their articles
     elif story and not events:

@@ -38,6 +38,7 @@ from sqlalchemy import (
     tuple_,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import ColumnElement
 
 from newstrace.records import Article, Boilerplate, InputError
 from newstrace.store.schema import (
@@ -64,6 +65,28 @@ BUSY_TIMEOUT_MS = 30_000
 _PG_LOCK_CLASS = 0x6E74_7374
 #: first key of the PostgreSQL advisory lock held by an analysis ("nt" + "an")
 _PG_ANALYSIS_LOCK = 0x6E74_616E
+
+
+
+def article_conditions(outlet: str | ColumnElement[str] | None,
+                       since: str | ColumnElement[str] | None,
+                       until: str | ColumnElement[str] | None) -> list[ColumnElement[bool]]:
+    """The conditions of the one article filter on outlet and dates, for values or bound
+    parameters (None: not filtered): ``outlet`` in any case (``lower()`` on both sides:
+    SQLite's folds ASCII only, Python's all); ``until`` counts a date-time on its last
+    day (compared with the day's end).
+
+    >>> len(article_conditions("CNN", None, "2023-02-24"))
+    2
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if outlet is not None:
+        conditions.append(func.lower(articles.c.outlet) == func.lower(outlet))
+    if since is not None:
+        conditions.append(articles.c.published >= since)
+    if until is not None:
+        conditions.append(articles.c.published <= until + "\uffff")
+    return conditions
 
 
 class StoreError(RuntimeError):
@@ -480,12 +503,7 @@ class Store:
         title and text, every word matching, the last as a prefix (SQLite: the FTS5 table
         of migration 0002; PostgreSQL: the ``search`` tsvector column).
         """
-        if outlet:  # lower() on both sides: SQLite's folds ASCII only, Python's all
-            stmt = stmt.where(func.lower(articles.c.outlet) == func.lower(outlet))
-        if since:
-            stmt = stmt.where(articles.c.published >= since)
-        if until:
-            stmt = stmt.where(articles.c.published <= until + "\uffff")
+        stmt = stmt.where(*article_conditions(outlet or None, since or None, until or None))
         if ids is not None:
             stmt = stmt.where(articles.c.id.in_(list(ids) or [""]))
         words = _WORD.findall(query or "")[:16]
