@@ -58,3 +58,42 @@ def test_one_filter_for_list_search_and_report_selections(store: Store) -> None:
     # words, not substrings: "rones" is inside "drones" but is not a word of any text
     assert store.list_articles(query="rones") == []
     assert store.count(outlet="cnn") == store.count(outlet="CNN") == 2
+
+
+def test_search_counts_up_to_a_cap_and_pages_in_ingest_order(store: Store) -> None:
+    arts = []
+    for n in range(30):
+        art = make_article(100 + n, outlet="AP", published=f"2023-03-{n % 28 + 1:02d}")
+        art.text = f"Harbour report number {n}."
+        arts.append(art)
+    store.add_articles([(a, f"h{n}") for n, a in enumerate(arts)])
+    listed = [a.id for a in store.list_articles(query="harbour")]
+    assert listed == [a.id for a in arts]  # ingest order
+
+    page = search_articles(store, query="harbour", limit=5, offset=5, total_cap=10)
+    assert (page.total, page.capped, page.total_text) == (10, True, "10+")
+    assert [a.id for a in page.items] == listed[5:10]
+    # past the cap the pages go on
+    assert [a.id for a in search_articles(store, query="harbour", limit=5, offset=25,
+                                          total_cap=10).items] == listed[25:30]
+    exact = search_articles(store, query="harbour", limit=5)
+    assert (exact.total, exact.capped) == (30, False)
+    # a filter takes the other way (a join): the same order and cap
+    filtered = search_articles(store, query="harbour", since="2000-01-01", limit=5,
+                               offset=5, total_cap=10)
+    assert [a.id for a in filtered.items] == listed[5:10]
+    assert (filtered.total, filtered.capped) == (10, True)
+
+
+def test_a_short_last_word_matches_whole_words(store: Store) -> None:
+    arts = []
+    for n, body in enumerate(["The UN met on Monday.", "Under the bridge.",
+                              "Unusual weather sanctions."]):
+        art = make_article(200 + n)
+        art.text = body
+        arts.append(art)
+    store.add_articles([(a, f"u{n}") for n, a in enumerate(arts)])
+    # two letters would match half the vocabulary as a prefix: "un" is the word UN
+    assert [a.id for a in search_articles(store, query="un").items] == [arts[0].id]
+    assert [a.id for a in search_articles(store, query="unu").items] == [arts[2].id]
+    assert [a.id for a in search_articles(store, query="weather sanc").items] == [arts[2].id]

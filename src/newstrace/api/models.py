@@ -39,6 +39,12 @@ class PageOut(BaseModel):
     items: list[dict[str, Any]]
 
 
+class ArticlePageOut(PageOut):
+    total_capped: bool = Field(
+        False, description="more articles match than ``total``: a search counts its "
+        "matches up to 10,000")
+
+
 class UrlsIn(BaseModel):
     urls: list[Annotated[str, Field(pattern=URL_RE, max_length=4000)]] = Field(
         min_length=1, max_length=MAX_URLS)

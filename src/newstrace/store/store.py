@@ -56,6 +56,36 @@ from newstrace.store.schema import (
 
 #: a word of a full-text query
 _WORD = re.compile(r"\w+", re.UNICODE)
+#: the shortest last word of a query matched as a prefix: one or two letters would
+#: match a good part of the vocabulary, and nobody means them so ("un" is the UN)
+PREFIX_MIN_CHARS = 3
+
+
+def query_words(query: str | None) -> list[str]:
+    """The words of a full-text query (at most 16), in order.
+
+    >>> query_words("Wang Yi's  peace-plan")
+    ['Wang', 'Yi', 's', 'peace', 'plan']
+    """
+    return _WORD.findall(query or "")[:16]
+
+
+def _is_prefix(word: str) -> bool:
+    return len(word) >= PREFIX_MIN_CHARS
+
+
+def fts5_match(words: Sequence[str]) -> str:
+    """The SQLite FTS5 expression of :meth:`Store.filter_articles`: every word, the last
+    as a prefix when it is long enough; quoted, so that FTS5 operators in user input
+    are taken literally.
+
+    >>> fts5_match(["drone", "sanc"]), fts5_match(["drone", "un"])
+    ('"drone" "sanc"*', '"drone" "un"')
+    """
+    quoted = [f'"{w}"' for w in words]
+    if _is_prefix(words[-1]):
+        quoted[-1] += "*"
+    return " ".join(quoted)
 
 DEFAULT_DB = "newstrace.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -500,23 +530,22 @@ class Store:
 
         ``outlet`` ignores case ("cnn" finds CNN: users type outlets as they say them);
         ``until`` counts a date-time on its last day; ``query`` is full-text search over
-        title and text, every word matching, the last as a prefix (SQLite: the FTS5 table
-        of migration 0002; PostgreSQL: the ``search`` tsvector column).
+        title and text, every word matching, the last as a prefix if it has three
+        characters or more (SQLite: the FTS5 table of migrations 0002 and 0006;
+        PostgreSQL: the ``search`` tsvector column).
         """
         stmt = stmt.where(*article_conditions(outlet or None, since or None, until or None))
         if ids is not None:
             stmt = stmt.where(articles.c.id.in_(list(ids) or [""]))
-        words = _WORD.findall(query or "")[:16]
+        words = query_words(query)
         if not words:
             return stmt
         if self.dialect == "sqlite":
-            # quoted terms: FTS5 operators in user input are taken literally
-            match = " ".join(f'"{w}"' for w in words[:-1]) + f' "{words[-1]}"*'
             sub = text("SELECT rowid FROM articles_fts WHERE articles_fts MATCH :m").bindparams(
-                m=match.strip())
+                m=fts5_match(words))
             return stmt.where(literal_column("articles.rowid").in_(sub))
         if self.dialect == "postgresql":
-            tsq = " & ".join([*words[:-1], words[-1] + ":*"])
+            tsq = " & ".join([*words[:-1], words[-1] + (":*" if _is_prefix(words[-1]) else "")])
             return stmt.where(literal_column("articles.search").op("@@")(
                 func.to_tsquery("simple", tsq)))
         for word in words:  # pragma: no cover - other engines: substring match

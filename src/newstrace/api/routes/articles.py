@@ -7,13 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from newstrace.api.common import Filters, Limit, Offset, public_article
-from newstrace.api.models import ERRORS, PageOut
+from newstrace.api.models import ERRORS, ArticlePageOut
 from newstrace.service.deps import CorpusDep, ViewDep
 
 router = APIRouter(tags=["articles"], responses=ERRORS)
 
 
-@router.get("/api/articles", response_model=PageOut)
+@router.get("/api/articles", response_model=ArticlePageOut)
 def list_articles(
     corpus: CorpusDep, view: ViewDep,
     f: Annotated[Filters, Depends()],
@@ -31,7 +31,8 @@ def list_articles(
             d["text"] = d["text"][:300]
             d.pop("boilerplate")
         items.append(d)
-    return {"total": found.total, "limit": limit, "offset": offset, "items": items}
+    return {"total": found.total, "total_capped": found.capped, "limit": limit,
+            "offset": offset, "items": items}
 
 
 @router.get("/api/articles/{article_id}")
