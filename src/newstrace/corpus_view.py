@@ -131,6 +131,17 @@ class CorpusView:
     def store(self) -> Store:
         return self.corpus.store
 
+    def cached(self, key: Hashable, load: Callable[[], T]) -> T:
+        """``load()``, computed once per store generation under ``key`` (an edge's own
+        derived values: the web UI's rendered filter choices)."""
+        with reader(self.store) as r:
+            return self.cache.cached(r.generation(), key, load)
+
+    def outlets(self) -> list[str]:
+        """The stored articles' outlets, sorted (cached: they are read from an index
+        whole)."""
+        return self.cached(("outlets",), self.corpus.outlets)
+
     def invalidate(self) -> None:
         """Forget what was read (a job of this process ended). Not needed for
         correctness, the generation token already changed: it frees the memory."""

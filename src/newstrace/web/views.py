@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from newstrace.corpus_view import CorpusView
 from newstrace.nlp.temporal import iso_day
@@ -82,6 +83,19 @@ def _report(view: CorpusView, items: dict[str, list[dict[str, Any]]],
     return report
 
 
+def _filter_choices(view: CorpusView, filters: dict[str, Any]) -> Markup:
+    """The outlet and story choices of a filter form, rendered once per store
+    generation and selection: hundreds of options cost more to render than the rest
+    of a page."""
+    outlet, story = filters.get("outlet"), filters.get("story")
+
+    def load() -> Markup:
+        return Markup(_env.get_template("_filter_choices.html").render(
+            outlets=view.outlets(), stories_all=view.story_choices(story),
+            filters={"outlet": outlet, "story": story}))
+    return view.cached(("web", "filter-choices", outlet, story), load)
+
+
 def render(name: str, request: Request, service: Service, report: dict[str, Any],
            **extra: Any) -> HTMLResponse:
     """Template ``name`` over ``report``, with what every page's frame needs: filter
@@ -91,8 +105,7 @@ def render(name: str, request: Request, service: Service, report: dict[str, Any]
     ctx = context(report, link_prefix="/articles/")
     ctx.update(extra)
     ctx.setdefault("filters", {})
-    ctx["outlets"] = service.corpus.outlets()
-    ctx["stories_all"] = service.view.story_choices(ctx["filters"].get("story"))
+    ctx["filter_choices"] = lambda: _filter_choices(service.view, ctx["filters"])
     ctx["path"] = request.url.path
     ctx["qs"] = lambda **kw: "?" + urlencode(
         {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
@@ -170,7 +183,8 @@ def articles_page(request: Request, service: ServiceDep, corpus: CorpusDep) -> R
                           offset=off)
     report = _report(service.view, {})
     return render("articles.html", request, service, report, filters=f, total=found.total,
-                  offset=off, page=PAGE, found=[a.to_dict() for a in found.items])
+                  total_text=found.total_text, total_capped=found.capped, offset=off, page=PAGE,
+                  found=[a.to_dict() for a in found.items])
 
 
 @router.get("/articles/{article_id}", response_class=HTMLResponse)
