@@ -41,6 +41,8 @@ articles = Table(
 )
 # the outlet filter ignores case (Store.filter_articles): lower(outlet), then the date
 Index("ix_articles_outlet_lower", func.lower(articles.c.outlet), articles.c.published)
+# an article's card (id, outlet, date, title) without reading its row: SQLite only,
+# created by migration 0007 (a PostgreSQL B-tree entry cannot hold a long title)
 
 # One row per input part already read: a rerun skips re-cleaning what it has seen.
 sources = Table(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import bindparam, func, literal_column, select, text
 
 from newstrace.records import Article
 from newstrace.store.schema import articles
@@ -98,15 +98,25 @@ def _fts_page(store: Store, match: str, limit: int | None, offset: int, total_ca
                 capped=total > total_cap)
 
 
+_SQLITE_CARDS = text(
+    "SELECT seq, id, outlet, published, title FROM articles INDEXED BY ix_articles_card "
+    "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+
+
 def article_index(store: Store, ids: Sequence[str] | None = None
                   ) -> dict[str, dict[str, Any]]:
     """id -> {id, outlet, published, title} for every stored article, or for the stored
     ones among ``ids``, in ingest order (small columns only)."""
     cols = (articles.c.seq, articles.c.id, articles.c.outlet, articles.c.published,
             articles.c.title)
-    stmts = ([select(*cols)] if ids is None else
-             [select(*cols).where(articles.c.id.in_(chunk))
-              for chunk in _chunks(list(dict.fromkeys(ids)))])
+    if ids is None:
+        stmts: list[Any] = [select(*cols)]
+    elif store.dialect == "sqlite":  # the cards from their index alone (migration 0007)
+        stmts = [_SQLITE_CARDS.bindparams(ids=chunk)
+                 for chunk in _chunks(list(dict.fromkeys(ids)))]
+    else:
+        stmts = [select(*cols).where(articles.c.id.in_(chunk))
+                 for chunk in _chunks(list(dict.fromkeys(ids)))]
     with store.engine.connect() as conn:
         rows = sorted((r for stmt in stmts for r in conn.execute(stmt)), key=lambda r: r.seq)
     return {r.id: {"id": r.id, "outlet": r.outlet, "published": r.published, "title": r.title}
