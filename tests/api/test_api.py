@@ -199,3 +199,22 @@ def test_workers_read_their_settings_from_the_environment(seeded_db, monkeypatch
         app.state.jobs.shutdown(wait=True)
     with TestClient(app, base_url="http://elsewhere.example") as c:
         assert c.get("/api/health").status_code == 400
+
+
+def test_a_job_is_polled_on_any_worker(seeded_db):
+    """`serve --workers N`: N apps over one store; a job started on one is seen, with
+    its progress and end, on the others (the store keeps it)."""
+    from fastapi.testclient import TestClient
+
+    from newstrace.server import create_app
+
+    one, other = create_app(seeded_db), create_app(seeded_db)
+    with (TestClient(one, base_url="http://127.0.0.1") as a,
+          TestClient(other, base_url="http://127.0.0.1") as b):
+        job_id = a.post("/api/ingest/urls", json={"urls": ["http://\u0000"]}).json()["id"]
+        assert b.get(f"/api/jobs/{job_id}").status_code == 200
+        job = wait(b, job_id)
+        assert job["state"] == "done" and job["errors"][0]["source"] == "http://\u0000"
+        assert job_id in [j["id"] for j in b.get("/api/jobs").json()["items"]]
+        assert b.get("/api/jobs/nope").status_code == 404
+        one.state.jobs.shutdown(wait=True)

@@ -39,7 +39,8 @@ class Service:
         # the store's secret: the workers of one server (uvicorn --workers N) check each
         # other's CSRF tokens and sign-ins
         csrf = Csrf(corpus.store.shared_secret("web.csrf"))
-        return cls(corpus, view, Jobs(on_change=view.invalidate), csrf, token, max_upload)
+        jobs = Jobs(on_change=view.invalidate, store=corpus.store)
+        return cls(corpus, view, jobs, csrf, token, max_upload)
 
     @property
     def store(self) -> Store:

@@ -138,3 +138,12 @@ stage_rows = Table(
     Column("key", String(200), primary_key=True),
     Column("data", JSON, nullable=False),
 )
+
+# The server's background jobs, shared by its worker processes (migration 0008).
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created", String(40), nullable=False, index=True),
+    Column("data", JSON, nullable=False),
+)
