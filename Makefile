@@ -1,6 +1,6 @@
 # Two entry points on a fresh machine:
 #   make demo  -- set up, analyse the seed corpus, write the dossier to out/seeds/
-#   make test  -- set up (with test extras), make sure PostgreSQL runs, run the tests
+#   make test  -- set up (with the test and spark extras), make sure PostgreSQL runs, run the tests
 # Both install the exact versions in constraints.txt (the lock; `make lock` refreshes it).
 PYTHON ?= python3
 VENV   ?= .venv
@@ -20,7 +20,7 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	touch $@
 
 $(BIN)/.installed-dev: $(BIN)/.installed pyproject.toml constraints.txt
-	$(BIN)/pip install -q -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install -q -c constraints.txt -e ".[dev,spark]"
 	touch $@
 
 # uv in a venv of its own (inside .venv, so it never enters the project's packages)
@@ -28,10 +28,10 @@ $(UV):
 	$(PYTHON) -m venv $(VENV)/tools
 	$(VENV)/tools/bin/pip install -q uv==$(UV_VERSION)
 
-# re-resolve pyproject.toml's ranges (with the dev extra) into constraints.txt, keeping
+# re-resolve pyproject.toml's ranges (with the dev and spark extras) into constraints.txt, keeping
 # every pin that still fits; `make lock LOCKFLAGS=--upgrade` takes the newest versions
 lock: $(UV)
-	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 $(LOCKFLAGS) \
+	$(UV) pip compile pyproject.toml --extra dev --extra spark --python-version 3.11 $(LOCKFLAGS) \
 		--custom-compile-command "make lock" -o constraints.txt >/dev/null
 
 demo: $(BIN)/.installed

@@ -321,6 +321,74 @@ def export_cmd(
             err.print(f"  {name:<12} {path}")
 
 
+@app.command("spark")
+def spark_cmd(
+    inputs: Annotated[list[str], typer.Argument(
+        help="WARC, JSONL, text or HTML files or folders: local paths, Hadoop URLs "
+             "(file://, s3a://, hdfs://...), or manifests of WARC paths (*.paths.gz).")],
+    out_dir: Annotated[str, typer.Option(
+        "--out", "-o", help="Folder (local or Hadoop URL) for the Parquet tables.")],
+    master: Annotated[str | None, typer.Option(
+        "--master", help="Spark master (default: local[*]).")] = None,
+    manifest_prefix: Annotated[str | None, typer.Option(
+        "--manifest-prefix", help="Where relative manifest lines point (s3a://commoncrawl/ "
+                                  "for CC-NEWS; default: the manifest's folder).")] = None,
+    conf: Annotated[list[str] | None, typer.Option(
+        "--conf", help="A Spark setting KEY=VALUE; repeat for several.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the analyses as a Spark job: Parquet tables in OUT (see docs/spark.md),
+    which `newstrace load` brings into a store. Needs newstrace[spark]."""
+    try:
+        import pyspark  # noqa: F401
+
+        from newstrace.spark.job import JobOptions, run_job
+    except ImportError:
+        err.print("[red]error:[/red] the Spark job needs pyspark: "
+                  "pip install 'newstrace\\[spark]'")
+        raise typer.Exit(EXIT_FAILURE) from None
+    settings = dict(item.split("=", 1) for item in conf or [] if "=" in item)
+    summary = run_job(JobOptions(list(inputs), out_dir, master, manifest_prefix,
+                                 conf=settings))
+    if as_json:
+        out.print_json(json.dumps(summary.to_dict()))
+    else:
+        err.print(f"[green]{counted(summary.articles, 'articles')}[/green] from "
+                  f"{summary.files} file(s), {summary.errors} error(s), "
+                  f"{summary.scopes} scope(s)  ->  {out_dir}")
+        for stage, state in summary.analyses.items():
+            colour = "green" if state == "done" else "yellow"
+            err.print(f"  {stage:<11} [{colour}]{state}[/{colour}]")
+    if not summary.articles:
+        raise typer.Exit(EXIT_NOTHING)
+    if any(state != "done" for state in summary.analyses.values()):
+        raise typer.Exit(EXIT_FAILURE)
+    raise typer.Exit(EXIT_PARTIAL if summary.errors else EXIT_OK)
+
+
+@app.command("load")
+def load_cmd(
+    folder: Annotated[Path, typer.Argument(help="The output folder of `newstrace spark`.")],
+    db: DbOption = DEFAULT_DB,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the Parquet tables of a Spark run into the store: then report, serve and
+    the library work on them. Loading a folder twice loads it once."""
+    from newstrace.spark.load import load_tables
+
+    with _open_store(db) as store:
+        try:
+            loaded = load_tables(folder, store)
+        except FileNotFoundError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(EXIT_NOTHING) from None
+    if as_json:
+        out.print_json(json.dumps(loaded))
+    else:
+        err.print(f"[green]{counted(loaded['articles'], 'articles')}[/green], "
+                  f"{loaded['scopes']} scope(s), {loaded['errors']} new error(s)  ->  {db}")
+
+
 #: what the summary of a report counts, with each kind's name for one and for several
 REPORT_COUNTS = ("reuse", "stories", "claims", "entities", "citations", "anomalies")
 _NAMES = {"articles": ("article", "articles"), "reuse": ("reuse edge", "reuse edges"),

@@ -1,0 +1,121 @@
+"""Each scope's analysis, in a Spark task: every stage's ``analyze``, as the pipeline runs it.
+
+A task gets, for each scope, its articles (with their kept products), the reuse
+edges among them and the story clusterer's rows its articles need, and runs the
+stages of :data:`newstrace.registry.STAGES` in order over the scope, exactly as
+:func:`newstrace.pipeline.run_stages` does (same ``upstream``, same ``context``):
+the items are the single machine's.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from newstrace.ingest.files import describe_failure
+from newstrace.records import Article
+
+log = logging.getLogger(__name__)
+
+#: one scope's inputs: ``(order, article JSON, claims product JSON, features JSON)``
+#: rows, reuse edges as JSON, and story rows ``(key, value JSON)``
+ScopeInput = tuple[Iterable[tuple[int, str, str | None, str | None]], Iterable[str],
+                   Iterable[tuple[str, str]]]
+
+
+class MemoryRows:
+    """A :class:`~newstrace.stages.RowStore` over the rows a scope was given."""
+
+    def __init__(self, rows: Iterable[tuple[str, str]]) -> None:
+        self.values = {key: json.loads(value) for key, value in rows}
+
+    def load(self, keys: Iterable[str]) -> dict[str, Any]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        self.values.update(values)
+
+
+def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
+                   ) -> Iterator[tuple[str, Any]]:
+    """For each ``(scope, inputs)``: ``("items", (scope, kind, item id, item JSON))``
+    rows, ``("member", (scope, order, article id))``, ``("status", (stage, status))``
+    and ``("error", (source, stage, reason))`` when a stage fails on a scope."""
+    from newstrace.claims.products import extract_kind
+    from newstrace.pipeline import _load
+    from newstrace.registry import STAGES
+    from newstrace.scopes import scope_key
+    from newstrace.spark.articles import _one_process
+    from newstrace.stages import MemoryProducts, StageContext, StageResult
+    from newstrace.stories import FEATURES_PRODUCT
+    from newstrace.stories.clusterer import ROWS_VERSION
+
+    _one_process()
+    loaded = [_load(stage) for stage in STAGES]
+    claims_kind = extract_kind()
+    for _, (article_rows, edge_rows, story_rows) in scopes:
+        ordered = sorted(article_rows, key=lambda r: r[0])
+        articles = [Article.from_dict(json.loads(r[1])) for r in ordered]
+        scope = scope_key(a.id for a in articles)
+        for (order, *_), article in zip(ordered, articles, strict=True):
+            yield "member", (scope, order, article.id)
+        products = MemoryProducts()
+        products.values[claims_kind] = {a.id: r[2] for r, a in zip(ordered, articles,
+                                                                   strict=True) if r[2]}
+        products.values[FEATURES_PRODUCT] = {a.id: r[3] for r, a in zip(ordered, articles,
+                                                                        strict=True) if r[3]}
+        held = {"reuse": [json.loads(e) for e in edge_rows]}
+        rows = MemoryRows(story_rows)
+        states: dict[str, Any] = {"stories": {"version": ROWS_VERSION, "docs": list(docs)}}
+        results: dict[str, StageResult] = {}
+        for stage in loaded:
+            name = stage.stage.name
+            if stage.failure:
+                yield "status", (name, stage.failure)
+                continue
+            missing = [r for r in stage.stage.requires if r not in results]
+            if missing:
+                yield "status", (name, f"skipped: needs {', '.join(missing)}")
+                continue
+            extra = ({"context": StageContext(held, products, None, None,
+                                              rows if name == "stories" else None)}
+                     if stage.takes_context else {})
+            try:
+                result = stage.analyze(articles, state=states.get(name), upstream=results,
+                                       **extra)
+            except Exception as exc:
+                log.exception("stage %s failed", name)
+                reason = f"failed: {describe_failure(exc)}"
+                yield "status", (name, reason)
+                yield "error", (scope, name, reason)
+                continue
+            results[name] = result
+            yield "status", (name, "done")
+        for kind, items in _merged(results).items():
+            for index, item in enumerate(items):
+                item_id = str(item.get("id") or f"{kind}-{index}")
+                yield "items", (scope, kind, item_id, json.dumps(item, ensure_ascii=False))
+
+
+def _merged(results: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    from newstrace.pipeline import _merged as merged
+
+    return merged(results)
+
+
+def overall_status(statuses: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Each stage's status over every scope: a failure anywhere is the stage's, as a
+    failure stops the stage in a single-machine run; else "done" if it ran anywhere.
+
+    >>> overall_status([("reuse", "done"), ("claims", "failed: X"), ("claims", "done")])
+    {'reuse': 'done', 'claims': 'failed: X'}
+    """
+    out: dict[str, str] = {}
+    for stage, status in statuses:
+        known = out.get(stage)
+        if known is None or (known == "done" and status != "done") or (
+                known.startswith("skipped") and status.startswith("failed")):
+            out[stage] = status
+    return out

@@ -1,0 +1,300 @@
+"""The Spark job: inputs -> articles -> products -> links -> scopes -> analyses -> Parquet.
+
+    python -m newstrace.spark data/seeds.warc.gz --out out/spark --master 'local[2]'
+
+Every step keeps the single machine's order: files in input order, records in file
+order, articles numbered by first appearance (``order``, the export's
+``ingest_order``), so the same input gives the same tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from newstrace.spark import analysis, articles, inputs, linking, tables
+from newstrace.spark.components import components
+
+if TYPE_CHECKING:
+    from pyspark import RDD
+    from pyspark.sql import SparkSession
+
+
+@dataclass
+class JobOptions:
+    """What to read, where to write, and how to reach Spark."""
+
+    inputs: list[str]
+    out: str
+    #: a Spark master (``local[2]``, ``yarn``...); None: spark-submit's, else ``local[*]``
+    master: str | None = None
+    #: where a manifest's relative lines point (``s3a://commoncrawl/`` for CC-NEWS);
+    #: None: the manifest's own folder
+    manifest_prefix: str | None = None
+    app_name: str = "newstrace"
+    conf: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class JobSummary:
+    """What a run read and wrote."""
+
+    out: str
+    files: int = 0
+    articles: int = 0
+    errors: int = 0
+    scopes: int = 0
+    rows: dict[str, int] = field(default_factory=dict)
+    analyses: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"out": self.out, "files": self.files, "articles": self.articles,
+                "errors": self.errors, "scopes": self.scopes, "rows": self.rows,
+                "analyses": self.analyses}
+
+
+def session(options: JobOptions) -> SparkSession:
+    """The Spark session: spark-submit's when launched by it, else a local one whose
+    Python workers run this interpreter."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName(options.app_name)
+    launched = "PYSPARK_GATEWAY_PORT" in os.environ  # by spark-submit or pyspark
+    master = options.master or (None if launched else "local[*]")
+    if master:
+        builder = builder.master(master)
+    if not launched and master and master.startswith("local"):
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    for key, value in options.conf.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+def run_job(options: JobOptions, spark: SparkSession | None = None) -> JobSummary:
+    """Run the whole job; the tables replace those of an earlier run in ``options.out``."""
+    spark = spark or session(options)
+    return _Job(spark, options).run()
+
+
+class _Job:
+    def __init__(self, spark: SparkSession, options: JobOptions) -> None:
+        self.spark = spark
+        self.sc = spark.sparkContext
+        self.options = options
+        self.out = options.out.rstrip("/") or "/"
+        #: partitions of every shuffle the job makes itself (the cores, by default)
+        self.parts = max(1, self.sc.defaultParallelism)
+
+    # -- inputs ---------------------------------------------------------------------------------
+    def _list_url(self, url: str) -> list[str]:
+        """The files under a Hadoop URL (itself if a file), hidden ones left out, sorted."""
+        jvm = self.sc._jvm
+        path = jvm.org.apache.hadoop.fs.Path(url)  # type: ignore[union-attr]
+        fs = path.getFileSystem(self.sc._jsc.hadoopConfiguration())  # type: ignore[union-attr]
+        if fs.getFileStatus(path).isFile():
+            return [url]
+        root = fs.makeQualified(path).toString().rstrip("/") + "/"
+        found = fs.listFiles(path, True)
+        names = []
+        while found.hasNext():
+            qualified = found.next().getPath().toString()
+            rest = qualified[len(root):] if qualified.startswith(root) else qualified
+            if any(part.startswith((".", "_")) for part in rest.split("/")):
+                continue
+            names.append(url.rstrip("/") + "/" + rest)
+        return sorted(names)
+
+    def _read_lines(self, url: str) -> list[str]:
+        name = url if inputs.has_scheme(url) else os.path.abspath(url)
+        return [str(line) for line in self.sc.textFile(name, 1).collect()]
+
+    def _raw(self, files: Sequence[inputs.InputFile]) -> RDD[tuple[Any, ...]]:
+        local = [(f.index, f.name, None) for f in files if f.local]
+        parts: list[RDD[Any]] = []
+        if local:
+            parts.append(self.sc.parallelize(local, len(local)))
+        for f in files:
+            if not f.local:
+                parts.append(self.sc.binaryFiles(f.name, 1)
+                             .map(lambda kv, i=f.index, n=f.name: (i, n, bytes(kv[1]))))
+        raw = self.sc.union(parts) if parts else self.sc.parallelize([], 1)
+        return raw.mapPartitions(articles.read_and_clean)
+
+    # -- the run --------------------------------------------------------------------------------
+    def run(self) -> JobSummary:
+        from pyspark import StorageLevel
+
+        keep = StorageLevel.MEMORY_AND_DISK
+        files, listing = inputs.expand(self.options.inputs, list_url=self._list_url,
+                                       read_lines=self._read_lines,
+                                       prefix=self.options.manifest_prefix)
+        read = self._raw(files).persist(keep)
+        errors = read.filter(lambda r: r[0] == articles.ERROR).map(lambda r: r[3:6])
+        found = read.filter(lambda r: r[0] == articles.ARTICLE)
+        # one article per id, the first met (as the store keeps the first), numbered
+        first = (found.map(lambda r: (json.loads(r[4])["id"], ((r[1], r[2]), r[4])))
+                 .reduceByKey(min, self.parts).values().sortByKey(True, self.parts))
+        ordered = first.values().zipWithIndex().map(lambda p: (p[1], p[0])).persist(keep)
+        product = ordered.mapPartitions(articles.products).persist(keep)
+        count = product.count()
+        edges = self._reuse(product).persist(keep)
+        story_rows = (product.map(lambda p: (p[0], p[2] if p[6] is None else "", p[6]))
+                      .repartition(1).mapPartitions(linking.cluster_stories).persist(keep))
+        labels = self._scopes(product, edges, story_rows)
+        outcome = self._analyse(product, edges, story_rows, labels).persist(keep)
+        summary = JobSummary(self.options.out, files=len(files), articles=count)
+        summary.analyses = analysis.overall_status(
+            outcome.filter(lambda r: r[0] == "status").map(lambda r: r[1]).collect())
+        all_errors = (self.sc.parallelize([(e.source, e.stage, e.reason) for e in listing], 1)
+                      .union(errors)
+                      .union(product.flatMap(lambda p: p[9]))
+                      .union(outcome.filter(lambda r: r[0] == "error").map(lambda r: r[1]))
+                      .coalesce(self.parts).persist(keep))
+        summary.errors = all_errors.count()
+        summary.scopes = outcome.filter(lambda r: r[0] == "member").map(
+            lambda r: r[1][0]).distinct().count()
+        summary.rows = {"articles": count, **self._write(found, product, outcome, all_errors,
+                                                        summary.analyses),
+                        "errors": summary.errors}
+        for rdd in (read, ordered, product, edges, story_rows, outcome, all_errors):
+            rdd.unpersist()
+        return summary
+
+    def _reuse(self, product: RDD[tuple[Any, ...]]) -> RDD[tuple[int, int, str]]:
+        """The reuse edges ``(i, j, edge JSON)``: candidates from the keys, verified."""
+        keys = self.spark.createDataFrame(
+            product.flatMap(lambda p: [(k, p[0]) for k in p[4] or []]), "key string, order long")
+        found, near = linking.candidate_pairs(keys)
+        vectors = product.filter(lambda p: p[5] is not None).map(lambda p: (p[0], (p[1], p[5])))
+        n = self.parts
+        ranked = (near.rdd.map(lambda r: (r["i"], r["j"])).join(vectors, n)
+                  .map(lambda kv: (kv[1][0], (kv[0], kv[1][1][0], kv[1][1][1])))
+                  .groupByKey(n).join(vectors, n)
+                  .map(lambda kv: (kv[0], (kv[1][1][1], list(kv[1][0]))))
+                  .mapPartitions(linking.nearest))
+        candidates = found.rdd.map(lambda r: (r["i"], r["j"], r["stage"])).union(ranked)
+        entries = product.filter(lambda p: p[3] is not None).map(lambda p: (p[0], (p[3], p[2])))
+        pairs = (candidates.map(lambda c: (c[0], (c[1], c[2]))).join(entries, n)
+                 .map(lambda kv: (kv[1][0][0], (kv[0], kv[1][0][1], *kv[1][1])))
+                 .join(entries, n)
+                 .map(lambda kv: (kv[1][0][0], kv[0], kv[1][0][1], kv[1][0][2], kv[1][0][3],
+                                  *kv[1][1])))
+        return pairs.mapPartitions(linking.verify)
+
+    def _scopes(self, product: RDD[tuple[Any, ...]], edges: RDD[tuple[int, int, str]],
+                story_rows: RDD[tuple[str, str, str]]) -> RDD[tuple[int, int]]:
+        """``(order, label)`` of every article: its component of reuse and story links."""
+        from pyspark.sql import functions as F
+
+        ids = self.spark.createDataFrame(product.map(lambda p: (p[1], p[0])),
+                                         "article_id string, order long")
+        stories = self.spark.createDataFrame(story_rows.mapPartitions(linking.story_members),
+                                             "article_id string, story string")
+        members = stories.where(F.col("story") != "").join(ids, "article_id")
+        heads = members.groupBy("story").agg(F.min("order").alias("u"))
+        story_links = members.join(heads, "story").select("u", F.col("order").alias("v"))
+        reuse_links = self.spark.createDataFrame(edges.map(lambda e: (e[0], e[1])),
+                                                 "u long, v long")
+        labels = components(story_links.unionByName(reuse_links))
+        every = ids.join(labels, ids["order"] == labels["node"], "left").select(
+            "order", F.coalesce("label", "order").alias("label"))
+        return every.rdd.map(lambda r: (r["order"], r["label"]))
+
+    def _analyse(self, product: RDD[tuple[Any, ...]], edges: RDD[tuple[int, int, str]],
+                 story_rows: RDD[tuple[str, str, str]], labels: RDD[tuple[int, int]]
+                 ) -> RDD[tuple[str, Any]]:
+        """Every scope's analysis, in tasks grouped by scope (the component's label)."""
+        n = self.parts
+        labelled = product.map(lambda p: (p[0], p)).join(labels, n).values()  # (product, label)
+        scope_articles = labelled.map(lambda pl: (pl[1], (pl[0][0], pl[0][2], pl[0][7],
+                                                          pl[0][6])))
+        scope_edges = (edges.map(lambda e: (e[0], e[2])).join(labels, n)
+                       .map(lambda kv: (kv[1][1], kv[1][0])))
+        label_of = labelled.map(lambda pl: (pl[0][1], pl[1]))  # article id -> label
+        homed = (story_rows.filter(lambda r: r[0] != "").map(lambda r: (r[0], (r[1], r[2])))
+                 .join(label_of, n).map(lambda kv: (kv[1][1], kv[1][0])))
+        frequencies = story_rows.filter(lambda r: r[0] == "" and r[1] != "docs").map(
+            lambda r: (r[1], r[2]))
+        wanted = labelled.flatMap(lambda pl: [(f"w:{t}", pl[1]) for t in pl[0][8]]).distinct(n)
+        terms = wanted.join(frequencies, n).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
+        docs_rows = story_rows.filter(lambda r: r[1] == "docs").map(lambda r: r[2]).collect()
+        docs = json.loads(docs_rows[0]) if docs_rows else [0, 0]
+        grouped = scope_articles.groupWith(scope_edges, homed.union(terms)).coalesce(n)
+        return grouped.mapValues(
+            lambda g: (list(g[0]), list(g[1]), list(g[2]))).mapPartitions(
+            lambda part: analysis.analyse_scopes(part, docs))
+
+    # -- output ---------------------------------------------------------------------------------
+    def _write(self, found: RDD[tuple[Any, ...]], product: RDD[tuple[Any, ...]],
+               outcome: RDD[tuple[str, Any]], all_errors: RDD[tuple[str, str, str]],
+               status: dict[str, str]) -> dict[str, int]:
+        from newstrace.export.parquet import SCHEMAS
+
+        rows: dict[str, int] = {}
+
+        def write(table: str, keyed: RDD[tuple[Any, dict[str, Any]]]) -> None:
+            tables.write_table(self.spark, keyed, table, self.out, self.parts)
+
+        members = outcome.filter(lambda r: r[0] == "member").map(
+            lambda r: (r[1][1], r[1][0]))  # order -> scope
+        write("articles", product.map(lambda p: (p[0], p[2])).leftOuterJoin(members, self.parts)
+              .map(lambda kv: ((kv[0],), _article_row(kv[1][0], kv[0], kv[1][1]))))
+        items = outcome.filter(lambda r: r[0] == "items").map(lambda r: r[1]).persist()
+        export_rows = items.flatMap(
+            lambda i: tables.item_rows(i[0], i[1], i[2], json.loads(i[3]))).persist()
+        rows.update(export_rows.map(lambda r: r[0]).countByValue())
+        for table in SCHEMAS:
+            if table != "articles":
+                write(table, export_rows.filter(lambda r, t=table: r[0] == t)
+                      .map(lambda r: (r[1], r[2])))
+        write("results", items.map(lambda i: ((i[0], i[1], i[2]), {
+            "scope": i[0], "kind": i[1], "item_id": i[2], "data": i[3]})))
+        write("errors", all_errors.map(lambda e: (tuple(e), {
+            "source": e[0], "stage": e[1], "reason": e[2]})))
+        write("sources", found.map(lambda r: ((r[1], r[2]), {
+            "source": json.loads(r[4])["source"], "raw_sha": r[3],
+            "article_id": json.loads(r[4])["id"]})))
+        write("analyses", self.sc.parallelize(
+            [((n,), {"stage": stage, "status": state})
+             for n, (stage, state) in enumerate(status.items())], 1))
+        items.unpersist()
+        export_rows.unpersist()
+        return {table: int(rows.get(table, 0)) for table in SCHEMAS if table != "articles"}
+
+
+def _article_row(data: str, order: int, scope: str | None) -> dict[str, Any]:
+    from newstrace.export.parquet import _article_row as row
+    from newstrace.records import Article
+
+    return row(Article.from_dict(json.loads(data)), order, scope)
+
+
+# -- command line -------------------------------------------------------------------------------
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m newstrace.spark INPUT... --out DIR``: run the job, print its summary."""
+    parser = argparse.ArgumentParser(prog="python -m newstrace.spark",
+                                     description="newstrace's analyses as a Spark job")
+    parser.add_argument("inputs", nargs="+", help="files, folders, Hadoop URLs, or "
+                        "manifests of WARC paths (*.paths, *.paths.gz)")
+    parser.add_argument("--out", required=True, help="folder (local or Hadoop URL) for "
+                        "the Parquet tables")
+    parser.add_argument("--master", help="Spark master (default: spark-submit's, else "
+                        "local[*])")
+    parser.add_argument("--manifest-prefix", help="where relative manifest lines point "
+                        "(s3a://commoncrawl/ for CC-NEWS; default: the manifest's folder)")
+    parser.add_argument("--conf", action="append", default=[], metavar="KEY=VALUE",
+                        help="a Spark setting (repeatable)")
+    args = parser.parse_args(argv)
+    conf = dict(item.split("=", 1) for item in args.conf if "=" in item)
+    summary = run_job(JobOptions(list(args.inputs), args.out, args.master,
+                                 args.manifest_prefix, conf=conf))
+    print(json.dumps(summary.to_dict(), indent=2))
+    return 0 if summary.articles else 4
+
+
+__all__ = ["JobOptions", "JobSummary", "main", "run_job", "session"]
