@@ -81,8 +81,21 @@ def test_drone_claim_in_000_001_004_via_cnn_and_denials(report: dict,
     via_cnn = [a for a in claim["attributions"] if a["via"] == "CNN"]
     assert via_cnn and all(a["source_type"] == "anonymous" for a in via_cnn)
     assert {a["article_id"] for a in via_cnn} == {ids["000"], ids["001"]}
-    stances = {s["article_id"]: s["stance"] for s in claim["stances"]}
-    assert stances[ids["000"]] == "hedges"  # "considering", "leaning toward"
+    stances = {(s["article_id"], s["stance"]) for s in claim["stances"]}
+    assert (ids["000"], "hedges") in stances  # "considering", "leaning toward"
+    # 000 and 001 also report Wang Wenbin's "does not provide arms sales": it denies what
+    # a claim says China does (supplying weapons), not "would significantly escalate
+    # China's support", a claim about something else
+    by_id = {c["id"]: c for c in report["claims"]}
+    wang = [c for c in report["claims"] if c["kind"] == "denial"
+            and any("arms sales" in a["content"]["text"] for a in c["attributions"])]
+    targets = [by_id[t] for d in wang for t in d["denies"]]
+    assert targets
+    for target in targets:
+        assert "China" in target["text"] and "escalate" not in target["text"]
+        assert any(v in target["text"] for v in ("supplying", "providing", "sending"))
+    assert {ids["000"], ids["001"]} <= {s["article_id"] for t in targets
+                                        for s in t["stances"] if s["stance"] == "denies"}
     denials = [c for c in report["claims"] if c["kind"] == "denial"]
     denied_from = {seeds_key for seeds_key, a in seeds.items()
                    for d in denials if a.id in d["article_ids"] and d["denies"]}

@@ -123,3 +123,47 @@ def test_zhao_lijians_rebuttal_is_a_denial_with_its_own_quotation(report) -> Non
     assert len(zhao) == 1
     assert "spreading malicious information" in zhao[0]["text"]
     assert "China’s position on Ukraine" not in zhao[0]["text"]
+
+
+def test_a_rebuttal_denies_the_allegation_its_passage_answers(report) -> None:
+    # 002: "China has denied Russia's request for military assistance ... . “The United
+    # States is spreading malicious information aimed at China,” Zhao Lijian said": he
+    # rebuts the reports that Russia asked China for help, not Sullivan's concerns
+    by_id = {c["id"]: c for c in report["claims"]}
+    [zhao] = [c for c in report["claims"] if c["kind"] == "denial" and any(
+        "Zhao Lijian" in ((a.get("source") or {}).get("text") or "") for a in c["attributions"])]
+    assert zhao["denies"]
+    for target_id in zhao["denies"]:
+        target = by_id[target_id]["text"]
+        assert "Russia has asked China" in target and "Sullivan" not in target, target
+
+
+def test_a_negated_statement_denies_the_claim_of_its_proposition(report) -> None:
+    # 000/001: Wang Wenbin's “China ... does not provide arms sales to conflict zones”
+    # denies that China is supplying (considering, leaning toward supplying) weapons,
+    # never "would significantly escalate China's support" (a claim about something else)
+    by_id = {c["id"]: c for c in report["claims"]}
+    wang = [c for c in report["claims"] if c["kind"] == "denial"
+            and any("does not provide arms sales" in a["content"]["text"]
+                    for a in c["attributions"])]
+    assert wang
+    for denial in wang:
+        for target_id in denial["denies"]:
+            target = by_id[target_id]["text"]
+            assert "China" in target and "escalate" not in target, target
+            assert any(verb in target for verb in ("supplying", "providing", "sending")), target
+    assert any(d["denies"] for d in wang)
+
+
+def test_claims_keep_apart_reports_of_different_statements(report) -> None:
+    # CNN's sources ("considering supplying Russia with drones") and Der Spiegel's earlier
+    # report ("China could supply attack drones") are two statements, not one claim;
+    # Der Spiegel's in 000 and its translation in 001 are one
+    spiegel = [c for c in report["claims"] if any(
+        "Der Spiegel" in ((a.get("source") or {}).get("text") or "") for a in c["attributions"])
+        and any("supply" in a["content"]["text"] for a in c["attributions"])]
+    assert spiegel
+    for claim in spiegel:
+        assert not any("considering" in a["content"]["text"] for a in claim["attributions"])
+    assert any({_article(report, SEED_000), _article(report, SEED_001)}
+               <= set(c["article_ids"]) for c in spiegel)

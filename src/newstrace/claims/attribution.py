@@ -161,6 +161,119 @@ def content_verbs(tokens: list[Any]) -> list[str]:
     )
 
 
+#: verbs a content's predicate is looked for beneath: "officials suggest (that) China is
+#: considering ...": the proposition is the clause's, not the nested report's
+_NESTED_REPORT_DEPS = ("ccomp",)
+#: how a predicate's event is reached beneath it: "considering supplying", "leaning toward
+#: supplying"
+_EVENT_DEPS = ("xcomp", "pcomp")
+_NEGATIONS = {"not", "n't", "n’t", "never", "no"}
+
+
+def _head_key(verb: Any) -> str:
+    """A predicate's lemma; a light verb's or copula's complement ("are ongoing": ongoing,
+    "could have significant consequences": consequence)."""
+    lemma = verb.lemma_.lower()
+    if lemma in LIGHT_VERBS or verb.pos_ == "AUX":
+        complement = next((c for c in verb.children
+                           if c.dep_ in ("acomp", "attr", "dobj", "oprd")), None)
+        if complement is not None:
+            return complement.lemma_.lower()
+    return lemma
+
+
+def _negated(verb: Any) -> bool:
+    """Whether a predicate is negated ("does not provide"; "whether or not to send" is
+    not)."""
+    return any((c.dep_ == "neg" or c.lower_ in _NEGATIONS)
+               and not (c.i > 0 and c.doc[c.i - 1].lower_ == "or") for c in verb.children)
+
+
+def content_frame(tokens: list[Any]) -> dict[str, Any]:
+    """The proposition a content states: its ``subject`` (the main predicate's subject
+    phrase, or None), its ``heads`` (the main predicate's lemma and those of the
+    predicates conjoined with it: "has taken ... and does not provide ..."), and its
+    ``events``: for each head, the event it is about ("is considering supplying Russia
+    with drones": supply), as ``[lemma, phrase, negated]`` (the phrase is the event
+    verb's own words, its subject aside). A nested report is looked through ("officials
+    suggest the government is considering ...": consider)."""
+    inside = {t.i for t in tokens}
+    if not inside:
+        return {"subject": None, "heads": [], "events": []}
+    roots = [t for t in tokens if t.head.i not in inside or t.head.i == t.i]
+    main = next((t for t in roots if t.pos_ in ("VERB", "AUX")), None)
+    if main is None:
+        return {"subject": None, "heads": [], "events": []}
+    for _ in range(4):  # a nested report: its clause states the proposition
+        nested = next((c for c in main.children
+                       if c.dep_ in _NESTED_REPORT_DEPS and c.i in inside), None)
+        if nested is None or main.lemma_.lower() not in SPEECH:
+            break
+        main = nested
+    predicates = [main] + [c for c in main.children
+                           if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i in inside]
+    subject_token = next((c for c in main.children
+                          if c.dep_ in ("nsubj", "nsubjpass") and c.i in inside), None)
+    subject_ids = {t.i for t in subject_token.subtree} if subject_token is not None else set()
+    events: list[list[Any]] = []
+    for predicate in predicates:
+        negated = _negated(predicate)
+        event = predicate
+        for _ in range(4):
+            if any(c.dep_ == "dobj" for c in event.children):
+                break  # "provide weapons to warring parties": the event is provide
+            step = next((c for c in event.children
+                         if c.dep_ in _EVENT_DEPS and c.i in inside), None)
+            if step is None:
+                prep = next((c for c in event.children if c.dep_ == "prep"
+                             and any(g.dep_ == "pcomp" and g.pos_ == "VERB"
+                                     for g in c.children)), None)
+                step = next((g for g in prep.children if g.dep_ == "pcomp"), None) \
+                    if prep is not None else None
+            if step is None or step.i not in inside:
+                break
+            event = step
+            negated = negated or _negated(event)
+        # the event's own words: its objects and complements, not its subject, its
+        # auxiliaries and negation ("does not provide arms": provide arms), nor a
+        # predicate conjoined with it
+        dropped = {t.i for c in event.children
+                   if c.dep_ in ("conj", "cc", "aux", "auxpass", "neg", "mark", "nsubj",
+                                 "nsubjpass")
+                   for t in (c.subtree if c.dep_ in ("conj", "nsubj", "nsubjpass") else [c])}
+        own = sorted((t for t in event.subtree if t.i in inside and t.i not in subject_ids
+                      and t.i not in dropped and not t.is_punct),
+                     key=lambda t: t.i)
+        events.append([_head_key(event), " ".join(t.text for t in own), negated])
+    subject = (" ".join(t.text for t in subject_token.subtree if t.i in inside)
+               if subject_token is not None else None)
+    return {"subject": subject, "names": _subject_names(subject_token, inside),
+            "heads": sorted({_head_key(p) for p in predicates}), "events": events}
+
+
+def _subject_names(subject: Any, inside: set[int]) -> list[str]:
+    """The names a subject is about: its runs of names ("the Chinese government":
+    Chinese; "The United States": United States), not a possessor's ("China’s stance" is
+    no statement about China) nor those of a phrase attached to it ("negotiations between
+    Russia and China")."""
+    if subject is None:
+        return []
+    # the subject's head and its compounds and modifiers, not its prepositions or possessor
+    kept = [subject] + [t for t in subject.children if t.i in inside
+                        and t.dep_ in ("compound", "amod", "conj", "appos", "nmod")]
+    kept += [g for t in kept[1:] if t.dep_ in ("conj", "appos") for g in t.children
+             if g.dep_ in ("compound", "amod") and g.i in inside]
+    tokens = sorted((t for t in kept if t.pos_ == "PROPN" or t.ent_type_ in
+                     ("PERSON", "ORG", "GPE", "NORP", "LOC")), key=lambda t: t.i)
+    runs: list[list[Any]] = []
+    for t in tokens:
+        if runs and runs[-1][-1].i == t.i - 1:
+            runs[-1].append(t)
+        else:
+            runs.append([t])
+    return [" ".join(t.text for t in run) for run in runs]
+
+
 def has_predicate(tokens: list[Any]) -> bool:
     """Whether a content states something: it holds a verb or an auxiliary ("China is a
     partner"), not only a noun phrase ("Ukrainian infrastructure and civilian areas")."""
@@ -545,7 +658,8 @@ def _verb_attribution(verb: Any, sent: Any, offset: int, text: str) -> Attributi
         via,
         denial=verb.lemma_ in DENIAL,
         extra={"verbs": content_verbs(content_tokens),
-               "predicate": has_predicate(content_tokens)},
+               "predicate": has_predicate(content_tokens),
+               "frame": content_frame(content_tokens)},
     )
 
 
@@ -601,7 +715,8 @@ def _according_to(token: Any, sent: Any, offset: int, text: str) -> Attribution 
         _source_type(source_tokens, source.text),
         _role(source_tokens),
         extra={"verbs": content_verbs(content_tokens),
-               "predicate": has_predicate(content_tokens)},
+               "predicate": has_predicate(content_tokens),
+               "frame": content_frame(content_tokens)},
     )
 
 
@@ -742,6 +857,8 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
     own = [s for p, s in pieces if p[0].sent.start == cue_tokens[0].sent.start]
     content = max(own or parts, key=lambda s: s.end - s.start)
     content_tokens = [t for p in content_pieces for t in p]
+    # the proposition is the chosen piece's
+    own_tokens = next((p for p, s in pieces if s is content), [])
     head = cue_tokens[0] if len(cue_tokens) == 1 else next(
         (t for t in cue_tokens if t.head not in cue_tokens or t.head.i == t.i), cue_tokens[0])
     via = None
@@ -759,7 +876,8 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
         via,
         denial=head.lemma_ in DENIAL,
         extra={"verbs": content_verbs(content_tokens),
-               "predicate": has_predicate(content_tokens)},
+               "predicate": has_predicate(content_tokens),
+               "frame": content_frame(own_tokens or content_tokens)},
     )
     if len(parts) > 1:
         attribution.extra["content_parts"] = parts

@@ -2,17 +2,24 @@
 
 Attributed contents are embedded with the multilingual sentence encoder and
 grouped greedily (a content joins the claim whose centre it is closest to, above
-``SAME_CLAIM``), across articles and languages. A denial ("China has denied...",
-"Peskov said, “No.”", "spreading malicious information") is a claim of its own
-that names the claim it denies (``denies``), which lists it in ``denied_by``;
-the denying article's stance on the denied claim is ``denies``. Otherwise an
-article *hedges* a claim when its wording does ("considering", "leaning toward",
-"has not made a final decision", "reportedly"), and *reports* it when it only
-attributes it.
+``SAME_CLAIM``), across articles and languages, when they state one proposition: the
+same main predicate ("is considering supplying" is not "could supply"), the same
+polarity, the same time (:data:`SAME_CLAIM_DAYS`); a copy's rewording joins its
+original's claim whatever its words. A denial ("China has denied...", "Peskov said,
+“No.”", "spreading malicious information") is a claim of its own that names the claim
+it denies (``denies``), which lists it in ``denied_by``; every denying article's stance
+on the denied claim is ``denies``. What a denial denies is found by proposition: a
+negated statement denies the claim of the same subject and event
+(:func:`_proposition_targets`), a rebuttal with no proposition of its own the
+allegation its passage answers (:func:`_rebutted`), any other the claim closest to its
+sentence; always one of its time. Otherwise an article *hedges* a claim when its
+wording does ("considering", "leaning toward", "has not made a final decision",
+"reportedly"), and *reports* it when it only attributes it.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -22,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from newstrace.claims.attribution import Attribution, Span
+from newstrace.claims.resolve import normalize
 from newstrace.nlp import embeddings
 from newstrace.nlp.similarity import first_best
 from newstrace.nlp.temporal import iso_day
@@ -216,7 +224,13 @@ def group_claims(attributions: list[Attribution],
     claims: list[Claim] = []
     denials: list[tuple[Claim, np.ndarray]] = []
     claim_of = [-1] * len(attributions)  # the claim each content joined; -1 for a denial
-    verbs_of: list[set[str]] = [set(a.extra.get("verbs", ())) for a in attributions]
+    verbs_of: list[set[str]] = [_predicates(a) for a in attributions]
+    polarity = [_negative(a) for a in attributions]
+    claim_heads: list[set[str]] = []  # the main predicates of each claim's members
+    claim_polarity: list[set[bool]] = []  # whether its members negate, or not
+    dates = dates or {}
+    day_of = [_days(dates.get(a.article_id or "")) for a in attributions]
+    claim_days: list[list[int]] = []  # the dated members' days of each claim
     centre_sums: list[np.ndarray] = []
     for i, (attribution, vector) in enumerate(zip(attributions, contents, strict=True)):
         if denial_flags[i]:
@@ -227,55 +241,128 @@ def group_claims(attributions: list[Attribution],
         if twin is not None and claim_of[twin] >= 0:  # a copy's rewording of a statement
             c = claim_of[twin]
         else:
-            c = _closest_claim(i, vector, neighbours[i], claim_of, centre_sums, verbs_of)
+            c = _closest_claim(i, vector, neighbours[i], claim_of, centre_sums, verbs_of,
+                               day_of[i], claim_days,
+                               _Kinds(polarity, claim_heads, claim_polarity))
         if c < 0:
             claims.append(Claim(_claim_id(attribution)))
             centre_sums.append(np.zeros_like(vector))
+            claim_days.append([])
+            claim_heads.append(set())
+            claim_polarity.append(set())
             c = len(claims) - 1
+        claim_heads[c] |= verbs_of[i]
+        if polarity[i] is not None:
+            claim_polarity[c].add(bool(polarity[i]))
         claims[c].attributions.append(attribution)
         claims[c].vectors.append(vector)
         centre_sums[c] = centre_sums[c] + vector
+        if day_of[i] is not None:
+            claim_days[c].append(day_of[i])
         claim_of[i] = c
-    # a negated statement by the party a claim is about denies it: "China ... does not
-    # provide arms sales to conflict zones" against "China is considering sending drones"
-    centres = np.vstack([claim.centre for claim in claims]) if claims else contents[:0]
-    texts = [claim.text for claim in claims]
-    negated = [(index, subject) for index, claim in reversed(list(enumerate(claims)))
-               if all(NEGATED.search(a.content.text) for a in claim.attributions)
-               and (subject := _subject(claim.attributions[0].content.text))]
-    for start in range(0, len(negated), 256):  # one matrix product per block of them
-        block = negated[start : start + 256]
-        similarities = centres[[index for index, _ in block]] @ centres.T
-        for (index, subject), row in zip(block, similarities, strict=True):
-            close = np.flatnonzero(row >= DENIES_CLAIM)
-            if any(j != index and subject in texts[j] for j in close.tolist()):
-                claims[index].denial = True
-                denials.append((claims[index], centres[index]))
+    # a negated statement by the party a claim is about denies it, when it negates what
+    # the claim says that party does: "China ... does not provide arms sales to conflict
+    # zones" against "China is considering supplying Russia with drones" (the same
+    # subject, the same event, the same time), not "would escalate China's support"
+    targets = _proposition_targets(claims, claim_days, dates)
+    for index in targets:
+        claims[index].denial = True
+        denials.append((claims[index], claims[index].centre))
     kept = [i for i, c in enumerate(claims) if not c.denial]
-    claims, texts = [claims[i] for i in kept], [texts[i] for i in kept]
+    new_index = {old: new for new, old in enumerate(kept)}
+    by_proposition = {claims[i].id: new_index[t] for i, t in targets.items() if t in new_index}
+    claims = [claims[i] for i in kept]
+    texts = [claim.text for claim in claims]
     denials.sort(key=lambda d: position[id(d[0].attributions[0])])
     if claims and denials:
         _link_denials(claims, texts, [d for d, _ in denials], [v for _, v in denials],
-                      dates or {})
+                      dates, by_proposition)
     return claims + [d for d, _ in denials]
+
+
+def _negative(attribution: Attribution) -> bool | None:
+    """Whether a content negates what it states ("China was not sending drones"); None
+    for an attribution found without its proposition."""
+    frame = attribution.extra.get("frame")
+    if not frame or not frame.get("events"):
+        return None
+    return any(negated for _, _, negated in frame["events"])
+
+
+def _predicates(attribution: Attribution) -> set[str]:
+    """What a content says happens, to group it by: its main predicates ("is considering
+    supplying drones": consider; "could supply attack drones": supply), or, for an
+    attribution found without them, every content verb."""
+    frame = attribution.extra.get("frame")
+    if frame and frame.get("heads"):
+        return set(frame["heads"])
+    return set(attribution.extra.get("verbs", ()))
+
+
+#: a content joins no claim all of whose dated members are this many days or more from
+#: its own date: one statement is not made a year apart ("measures such as providing
+#: assistance could have consequences" in 2022 is no rewording of a 2023 report)
+SAME_CLAIM_DAYS = 90
+
+
+@dataclass
+class _Kinds:
+    """What a content must share with a claim to join it, beyond closeness: its
+    polarity (``polarity``: each content's, :func:`_negative`; ``claim_polarity``: each
+    claim's members'), and, unless the two are near-identical (:data:`SAME_WORDS`), a
+    main predicate (``claim_heads``: each claim's members')."""
+
+    polarity: Sequence[bool | None] = ()
+    claim_heads: Sequence[set[str]] = ()
+    claim_polarity: Sequence[set[bool]] = ()
+
+    def opposed(self, i: int, c: int) -> bool:
+        mine = self.polarity[i] if i < len(self.polarity) else None
+        theirs = self.claim_polarity[c] if c < len(self.claim_polarity) else set()
+        return mine is not None and bool(theirs) and mine not in theirs
+
+    def other_predicate(self, c: int, heads: set[str]) -> bool:
+        theirs = self.claim_heads[c] if c < len(self.claim_heads) else set()
+        return bool(heads) and bool(theirs) and not heads & theirs
+
+
+#: a content this close to a claim's centre joins it whatever its main predicate
+SAME_WORDS = 0.95
 
 
 def _closest_claim(i: int, vector: np.ndarray, neighbours: tuple[np.ndarray, np.ndarray],
                    claim_of: list[int], centre_sums: list[np.ndarray],
-                   verbs_of: list[set[str]]) -> int:
+                   verbs_of: list[set[str]], day: int | None = None,
+                   claim_days: Sequence[Sequence[int]] = (),
+                   kinds: _Kinds | None = None) -> int:
     """The claim content ``i`` joins among its earlier neighbours' claims (-1: none):
-    the one whose centre is closest (at least ``SAME_CLAIM``), or that of a close
-    neighbour sharing a content verb (at least ``SAME_CLAIM_WITH_VERB``)."""
+    the one whose centre is closest (at least ``SAME_CLAIM``) and which states what it
+    does (a main predicate in common, :class:`_Kinds`), or that of a close neighbour
+    sharing a main predicate (at least ``SAME_CLAIM_WITH_VERB``: the same statement
+    reworded, not another one about the same things: "is considering supplying drones"
+    and "could supply attack drones" are two); never a claim of the opposite polarity
+    ("was not sending drones" against "is considering sending drones") nor one of
+    another time (``day``, the content's date; ``claim_days``, each claim's dated
+    members', :data:`SAME_CLAIM_DAYS`)."""
+    kinds = kinds or _Kinds()
     scores: dict[int, float] = {}
+    barred: set[int] = set()
     for j, sim in zip(*neighbours, strict=True):
         c = claim_of[j]
-        if c < 0:
+        if c < 0 or c in barred:
             continue
         if c not in scores:
+            if kinds.opposed(i, c) or (
+                    day is not None and c < len(claim_days) and claim_days[c]
+                    and min(abs(d - day) for d in claim_days[c]) >= SAME_CLAIM_DAYS):
+                barred.add(c)
+                continue
             total = centre_sums[c]
             norm = float(np.sqrt(total.dot(total)))  # np.linalg.norm, without its checks
             centre_sim = float(total @ vector) / norm if norm else 0.0
-            scores[c] = centre_sim if centre_sim >= SAME_CLAIM else 0.0
+            close = centre_sim >= SAME_CLAIM and (
+                centre_sim >= SAME_WORDS or not kinds.other_predicate(c, verbs_of[i]))
+            scores[c] = centre_sim if close else 0.0
         # a member for meaning backed by the same predicate ("consider", "send")
         if sim >= SAME_CLAIM_WITH_VERB and verbs_of[i] & verbs_of[j]:
             scores[c] = max(scores[c], float(sim))
@@ -307,6 +394,171 @@ def texts_to_embed(attributions: list[Attribution]) -> list[str]:
             + [_sentence(a).text for a, flag in zip(kept, denial_flags, strict=True) if flag])
 
 
+#: a negated event at least this close to an event a claim says its subject does denies
+#: it: the mean of two cosines, of the events' predicates ("provide" / "supply") and of
+#: their own words ("provide arms sales to conflict zones" / "supplying Russia with drones
+#: and munitions"); neither alone tells an event from another one well
+SAME_EVENT = 0.4
+
+
+def _names(attribution: Attribution) -> set[str]:
+    """The names a content's subject is about (:func:`.attribution.content_frame`),
+    normalised (:func:`.resolve.normalize`: "U.S." = "United States")."""
+    return {normalize(name) for name in _frame(attribution).get("names", ())}
+
+
+#: the endings that make a people's adjective of a country's name, its last letters
+#: (at most three) dropped: China / Chinese, Sweden / Swedish, Germany / German
+_DEMONYM_ENDINGS = ("", "n", "an", "ian", "ean", "ese", "ish", "i", "ic")
+
+
+def _stems(name: str) -> set[str]:
+    """What a name is, its people's ending aside ("chinese": chin, chinese, ...)."""
+    if " " in name:
+        return {name}
+    return {name[: len(name) - len(e)] for e in _DEMONYM_ENDINGS
+            if name.endswith(e) and len(name) - len(e) >= 3} or {name}
+
+
+def _cuts(name: str) -> set[str]:
+    """A name with none to three of its last letters dropped ("china": china, chin, ...)."""
+    if " " in name:
+        return {name}
+    return {name[: len(name) - k] for k in range(4) if len(name) - k >= 3} or {name}
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Two names of one party: equal, or a country and its people's adjective (the one
+    is the other's first letters, but for three at most, and a people's ending).
+
+    >>> _same_name("china", "chinese"), _same_name("sweden", "swedish")
+    (True, True)
+    >>> _same_name("russia", "russian"), _same_name("austria", "australian")
+    (True, False)
+    >>> _same_name("iran", "iraq"), _same_name("iran", "iranian")
+    (False, True)
+    """
+    if a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    return len(long) > len(short) and bool(_stems(long) & _cuts(short))
+
+
+class _NameIndex:
+    """Values filed under names, found by any name of the same party (:func:`_same_name`)
+    without comparing a name with every other."""
+
+    def __init__(self) -> None:
+        self.by_stem: dict[str, list[int]] = {}
+        self.by_cut: dict[str, list[int]] = {}
+
+    def add(self, name: str, value: int) -> None:
+        for stem in _stems(name):
+            self.by_stem.setdefault(stem, []).append(value)
+        for cut in _cuts(name):
+            self.by_cut.setdefault(cut, []).append(value)
+
+    def find(self, name: str) -> set[int]:
+        return ({v for cut in _cuts(name) for v in self.by_stem.get(cut, ())}
+                | {v for stem in _stems(name) for v in self.by_cut.get(stem, ())})
+
+
+def _frame(attribution: Attribution) -> dict[str, Any]:
+    return attribution.extra.get("frame") or {}
+
+
+#: the sources whose negated statement can be a denial: who speaks for a party on record
+ON_RECORD = frozenset({"named", "organization"})
+
+
+def _proposition_targets(claims: list[Claim], claim_days: Sequence[Sequence[int]],
+                         dates: Mapping[str, str | None]) -> dict[int, int]:
+    """The negated statements that deny a claim, each with the claim it denies (indices
+    into ``claims``): a statement every member of which is negated, one of them on the
+    record (:data:`ON_RECORD`), whose subject and
+    negated event are those of a member of the other claim (:func:`_names`,
+    :data:`SAME_EVENT`), of its time (:data:`DENIAL_DAYS`), said by someone else."""
+    Event = tuple[str, str]  # (predicate, its own words)
+    negated: list[tuple[int, set[str], list[Event]]] = []
+    for index, claim in enumerate(claims):
+        if not all(NEGATED.search(a.content.text) for a in claim.attributions):
+            continue
+        # a denial is said on the record: a named speaker or body, not sources reporting
+        # that "Chinese officials have not made a final decision"
+        if not any(a.source_type in ON_RECORD for a in claim.attributions):
+            continue
+        frame = _frame(claim.attributions[0])
+        names = _names(claim.attributions[0])
+        events = [(verb, phrase) for verb, phrase, no in frame.get("events", ())
+                  if no and phrase]
+        if names and events:
+            negated.append((index, names, events))
+    if not negated:
+        return {}
+    candidates = {index for index, _, _ in negated}
+    # every asserted event of every other claim, filed under the names of its subject
+    asserted: list[tuple[int, Event, set[str]]] = []
+    index_of_names = _NameIndex()
+    for index, claim in enumerate(claims):
+        if index in candidates:
+            continue
+        for a in claim.attributions:
+            names = _names(a)
+            for verb, phrase, no in _frame(a).get("events", ()) if names else ():
+                if phrase and not no:
+                    for name in names:
+                        index_of_names.add(name, len(asserted))
+                    asserted.append((index, (verb, phrase), names))
+    pairs = [(index, events, sorted(k for k in {k for name in names
+                                                for k in index_of_names.find(name)}
+                                    if _any_same(names, asserted[k][2])))
+             for index, names, events in negated]
+    texts = sorted({t for _, events, found in pairs if found for e in events for t in e}
+                   | {t for _, _, found in pairs for k in found for t in asserted[k][1]})
+    if not texts:
+        return {}
+    vectors = dict(zip(texts, embeddings.encode(texts), strict=True))
+
+    def close(a: Event, b: Event) -> float:
+        return (float(vectors[a[0]] @ vectors[b[0]]) + float(vectors[a[1]] @ vectors[b[1]])) / 2
+
+    targets: dict[int, int] = {}
+    for index, events, found in pairs:
+        denial = claims[index].attributions[0]
+        when = _days(dates.get(denial.article_id or ""))
+        best, best_score = -1, SAME_EVENT
+        for k in found:
+            target, event, _ = asserted[k]
+            if when is not None and claim_days[target] and min(
+                    abs(d - when) for d in claim_days[target]) >= DENIAL_DAYS:
+                continue
+            score = max(close(e, event) for e in events)
+            if (score > best_score or (score == best_score and target < best)) \
+                    and not _said_by_the_denier(claims[target], denial):
+                best, best_score = target, score
+        if best >= 0:
+            targets[index] = best
+    return targets
+
+
+#: a rebuttal with no proposition of its own answers the allegation its passage reported
+#: just before it: at most this many characters before its sentence
+PASSAGE = 600
+#: a rebuttal speaks of the allegation, not of the matter: "is spreading malicious
+#: information", "baseless", "lies"
+REBUTTAL_WORDS = re.compile(r"\b(malicious information|disinformation|misinformation|"
+                            r"fake news|smears?|lies|lying|baseless|groundless|"
+                            r"fabricat\w+|slander\w*|rumou?rs?|nonsense)\b", re.I)
+
+
+def is_rebuttal(attribution: Attribution) -> bool:
+    """A denial that names no proposition of its own, only the allegation's falsity
+    ("The United States is spreading malicious information aimed at China"): what it
+    denies is what its passage reported before it."""
+    return (not attribution.denial and bool(REBUTTAL_WORDS.search(attribution.content.text))
+            and not re.search(r"\b(that|whether)\b", attribution.content.text, re.I))
+
+
 #: a denial answers a claim of its own time: dated articles this many days apart or
 #: more are about different things ("had not asked China for help" in March 2022 is no
 #: answer to a February-2023 report)
@@ -321,10 +573,20 @@ def _days(value: str | None) -> int | None:
 
 def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
                   sentence_vectors: list[np.ndarray],
-                  dates: Mapping[str, str | None]) -> None:
-    """Tie each denial to the claim it denies: the claim with the member closest to the
-    denial's sentence (a little closer when the claim names the denier's side), among
-    the claims of its time (:data:`DENIAL_DAYS`) where both are dated."""
+                  dates: Mapping[str, str | None],
+                  by_proposition: Mapping[str, int] | None = None) -> None:
+    """Tie each denial to the claim it denies, among the claims of its time
+    (:data:`DENIAL_DAYS`) where both are dated:
+
+    * a negated statement, to the claim whose proposition it negates (``by_proposition``:
+      each such denial's id and the index of its claim, :func:`_proposition_targets`);
+    * a rebuttal ("X is spreading malicious information", :func:`is_rebuttal`), to the
+      allegation its passage reported before it (:func:`_rebutted`);
+    * any other ("denied Russia's request", “No.”), to the claim with the member closest
+      to the denial's sentence (a little closer when the claim names the denier's side).
+    """
+    by_proposition = by_proposition or {}
+    passage = _Passages(claims)
     claim_days = [[d for a in c.attributions if (d := _days(dates.get(a.article_id or "")))]
                   for c in claims]
     # every dated member of every claim, flat: the days and whose claim they are
@@ -346,13 +608,24 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
             block = np.vstack(sentence_vectors[n : n + 256])
             best_of_block = np.maximum.reduceat(all_members @ block.T, starts, axis=0).T
         best = best_of_block[n % 256]
+        attribution = denial.attributions[0]
+        when = _days(dates.get(attribution.article_id or ""))
+        # by its proposition, or by its passage: never by its words alone
+        if denial.id in by_proposition:
+            _tie(denial, claims[by_proposition[denial.id]])
+            continue
+        if is_rebuttal(attribution):
+            rebutted = _rebutted(attribution, denials[:n], claims, passage, questions,
+                                 claim_days, when)
+            if rebutted is not None:
+                _tie(denial, claims[rebutted])
+            continue
         subject = _subject(denial.attributions[0].content.text)
         if subject:
             if subject not in bonus:
                 bonus[subject] = np.array([0.1 if subject in t else 0.0 for t in texts])
             best = best + bonus[subject]
         best = np.where(questions, -1.0, best)
-        when = _days(dates.get(denial.attributions[0].article_id or ""))
         if when is not None and len(day_values):
             # a claim is of another time when none of its dated members is near
             nearest = np.full(len(claims), np.inf)
@@ -369,14 +642,120 @@ def _link_denials(claims: list[Claim], texts: list[str], denials: list[Claim],
             target_index = first_best(best)
         if best[target_index] <= DENIES_CLAIM:
             continue
-        target = claims[target_index]
-        denial.denies.append(target.id)
-        target.denied_by.append(denial.id)
-        attribution = denial.attributions[0]
+        _tie(denial, claims[target_index])
+
+
+def _tie(denial: Claim, target: Claim) -> None:
+    """Record that ``denial`` denies ``target``, and each denying article's stance (a
+    denial copied into a second article is that article's denial too)."""
+    denial.denies.append(target.id)
+    target.denied_by.append(denial.id)
+    seen: set[str | None] = set()
+    for attribution in denial.attributions:
+        if attribution.article_id in seen:
+            continue
+        seen.add(attribution.article_id)
         target.extra_stances.append({
             "article_id": attribution.article_id, "stance": "denies",
             "evidence": _sentence(attribution).to_dict(),
             "by": attribution.source.text if attribution.source else None})
+
+
+class _Passages:
+    """Where each claim's members are in their articles, to find what a passage reported
+    before a point: (content start, claim index) by article, in text order."""
+
+    def __init__(self, claims: list[Claim]) -> None:
+        self.index = {claim.id: n for n, claim in enumerate(claims)}
+        self.at: dict[str, list[tuple[int, int]]] = {}
+        for index, claim in enumerate(claims):
+            for a in claim.attributions:
+                self.at.setdefault(a.article_id or "", []).append((a.content.start, index))
+        for members in self.at.values():
+            members.sort()
+
+    def before(self, article_id: str, start: int, end: int) -> list[int]:
+        """The claims with a member starting in [start, end) of the article, nearest
+        ``end`` first."""
+        members = self.at.get(article_id, [])
+        lo = bisect.bisect_left(members, (start, -1))
+        hi = bisect.bisect_left(members, (end, -1))
+        return list(dict.fromkeys(index for _, index in reversed(members[lo:hi])))
+
+
+def _rebutted(rebuttal: Attribution, earlier: Sequence[Claim], claims: list[Claim],
+              passage: _Passages, questions: np.ndarray,
+              claim_days: Sequence[Sequence[int]], when: int | None) -> int | None:
+    """The claim a rebuttal answers (None: none), by its context: what the denial its
+    passage reported just before it denies ("China has denied Russia's request ... .
+    “The United States is spreading malicious information,” Zhao said": the same
+    request); else the allegation the passage reported last before it, by the party the
+    rebuttal accuses where one did ("The United States is spreading ...": a US
+    official's), never the rebutter's own words nor a question; within :data:`PASSAGE`
+    characters and of its time (:data:`DENIAL_DAYS`)."""
+    sentence = _sentence(rebuttal)
+    article = rebuttal.article_id or ""
+    reach = sentence.start - PASSAGE
+    index = passage.index
+    for denial in reversed(earlier):
+        other = denial.attributions[0]
+        before = _sentence(other)
+        if other.article_id != rebuttal.article_id or before.end > sentence.start:
+            continue
+        if before.start < reach:
+            break
+        targets = [index[t] for t in denial.denies if t in index]
+        if targets:
+            return targets[0]
+    accused = _names(rebuttal)
+    named = _capitalised(rebuttal.content.text)
+    fallback: int | None = None
+    for n in passage.before(article, max(reach, 0), sentence.start):
+        claim = claims[n]
+        if questions[n] or _said_by_the_denier(claim, rebuttal):
+            continue
+        if when is not None and claim_days[n] and min(
+                abs(d - when) for d in claim_days[n]) >= DENIAL_DAYS:
+            continue
+        said_by = {name for a in claim.attributions if a.source
+                   for name in _capitalised(a.source.text)}
+        if _any_same(accused, said_by):  # the accused party's allegation
+            return n
+        if fallback is None and _any_same(named, said_by | {
+                name for a in claim.attributions for name in _capitalised(a.content.text)}):
+            fallback = n  # else the last one about a party the rebuttal names
+    return fallback
+
+
+def _any_same(names: set[str], others: set[str]) -> bool:
+    return any(_same_name(a, b) for a in names for b in others)
+
+
+_NOT_NAMES = frozenset({"the", "a", "an", "it", "its", "we", "they", "this", "that", "he",
+                        "she", "i", "in", "on", "at", "but", "and", "as", "if", "when"})
+
+
+def _capitalised(text: str) -> set[str]:
+    """The names a text mentions, normalised: its capitalised words and runs of them
+    ("U.S. officials": united states; "The United States": united states, united,
+    states), a possessive's mark aside.
+
+    >>> sorted(_capitalised("The United States is spreading"))
+    ['states', 'united', 'united states']
+    >>> sorted(_capitalised("two U.S. officials"))
+    ['united states']
+    """
+    out: set[str] = set()
+    for run in re.findall(r"(?:[A-Z][\w.’'-]*(?:\s+|$))+", text):
+        words = [re.sub(r"[’']s$", "", w).strip(".") or w for w in run.split()]
+        while words and words[0].lower() in _NOT_NAMES:
+            words = words[1:]
+        if not words:
+            continue
+        out.add(normalize(" ".join(words)))
+        if len(words) > 1:
+            out.update(normalize(w) for w in words if w.lower() not in _NOT_NAMES)
+    return out
 
 
 def _said_by_the_denier(claim: Claim, denial: Attribution) -> bool:
