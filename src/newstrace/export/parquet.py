@@ -493,13 +493,14 @@ def _each(values: list[Row] | None, fn: Callable[[Row], Row]) -> list[Row] | Non
     return None if values is None else [fn(v) for v in values]
 
 
-def _words(value: str | list[str] | None) -> list[str] | None:
-    """A change's ``from``/``to``: a list of words, or one phrase or sentence; always a
-    list here, so the column has one type.
+def _words(value: str | int | list[Any] | None) -> list[str] | None:
+    """A change's ``from``/``to``: a list of words, one phrase or sentence, or a count (a
+    negation change counts the negation cues); always a list of strings here, so the
+    column has one type.
 
-    >>> _words("attack drones"), _words(["suggest"]), _words(None)
-    (['attack drones'], ['suggest'], None)
+    >>> _words("attack drones"), _words(["suggest"]), _words(None), _words(0)
+    (['attack drones'], ['suggest'], None, ['0'])
     """
-    if value is None or isinstance(value, list):
-        return value
-    return [value]
+    if value is None:
+        return None
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
