@@ -57,3 +57,36 @@ def manifest(path: Path, lines: list[str]) -> Path:
     """A CC-NEWS style manifest (``warc.paths.gz``): one path a line, gzipped."""
     path.write_bytes(gzip.compress("".join(f"{line}\n" for line in lines).encode()))
     return path
+
+
+def ecbplus_docs(path: Path, topics: set[str] | None = None) -> list[dict[str, str]]:
+    """ECB+ dev documents (of ``topics``, or all), in file order, their tokenised text
+    joined back as prose (``" ,"`` -> ``","`` and the like)."""
+    import json
+
+    docs = []
+    for line in path.read_text().splitlines():
+        doc = json.loads(line)
+        if topics is None or doc["topic"] in topics:
+            doc["text"] = (doc["text"].replace(" ,", ",").replace(" .", ".")
+                           .replace(" '", "'").replace(" n't", "n't"))
+            docs.append(doc)
+    return docs
+
+
+def ecbplus_warcs(docs: list[dict[str, str]], folder: Path, files: int = 3) -> list[Path]:
+    """``docs`` as the text/plain responses of ``files`` gzipped WARC files, dealt out
+    in runs of consecutive documents (a topic stays mostly in one file, as one site's
+    crawl does), each at ``https://ecbplus.example/<topic>/<doc>``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    size = -(-len(docs) // files)
+    paths = []
+    for n in range(files):
+        path = folder / f"ecbplus-{n:02d}.warc.gz"
+        with path.open("wb") as handle:
+            writer = WARCWriter(handle, gzip=True)
+            for doc in docs[n * size:(n + 1) * size]:
+                _response(writer, f"https://ecbplus.example/{doc['topic']}/{doc['doc']}",
+                          doc["text"].encode())
+        paths.append(path)
+    return paths
