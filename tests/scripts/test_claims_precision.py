@@ -7,6 +7,7 @@ token positions, so each figure can be worked out on paper (see ``CASE``).
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,8 @@ SCRIPT = Path(__file__).resolve().parents[2] / "benchmarks" / "claims_precision.
 def bench():
     spec = importlib.util.spec_from_file_location("claims_precision", SCRIPT)
     module = importlib.util.module_from_spec(spec)
+    # registered first: its dataclasses look their module up while it loads
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
 
