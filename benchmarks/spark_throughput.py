@@ -275,21 +275,14 @@ def run_spark(spark: Any, paths: list[str], work: Path) -> dict[str, Any]:
 
 
 def session(master: str) -> Any:
-    from pyspark.sql import SparkSession
+    """The job's own session builder, local mode: UI off, a shuffle partition a core,
+    and every stage kept in the status store (:class:`Meter` reads them)."""
+    from newstrace.spark.job import session as job_session
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     cores = master[len("local["):-1] if master.startswith("local[") else "2"
-    spark = (SparkSession.builder.master(master).appName("newstrace-bench")
-             .config("spark.ui.enabled", "false")
-             .config("spark.sql.shuffle.partitions", cores)
-             .config("spark.default.parallelism", cores)
-             .config("spark.driver.memory", "4g")
-             # the status store keeps 1,000 stages by default; a run has hundreds
-             .config("spark.ui.retainedStages", "100000")
-             .config("spark.ui.retainedJobs", "100000")
-             .getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    # the status store keeps 1,000 stages by default; a run has hundreds
+    return job_session(master=master, app_name="newstrace-bench", partitions=int(cores),
+                       ui=False, driver_memory="4g", retained=100000, log_level="ERROR")
 
 
 # -- the comparison ----------------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""A local Spark session for the Spark job's tests (skipped without pyspark)."""
+"""A local Spark session for the Spark job's tests (skipped without pyspark), their
+WARC inputs, and the single machine's store of the same inputs."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -16,22 +16,36 @@ if shutil.which("java") is None:
     pytest.skip("Spark needs Java 17 (.ci/run installs openjdk-17-jre-headless)",
                 allow_module_level=True)
 
+from newstrace.pipeline import analyze, ingest
+from newstrace.store import Store
 from tests.spark.warcs import corrupt_warc, seeds_warc
 
 
 @pytest.fixture(scope="session")
 def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
+    from newstrace.spark.job import session
 
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    session = (SparkSession.builder.master("local[2]").appName("newstrace-tests")
-               .config("spark.ui.enabled", "false")
-               .config("spark.sql.shuffle.partitions", "2")
-               .config("spark.default.parallelism", "2")
-               .getOrCreate())
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+    spark = session(master="local[2]", app_name="newstrace-tests", partitions=2, ui=False,
+                    log_level="ERROR")
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="module")
+def single_store(tmp_path_factory: pytest.TempPathFactory
+                 ) -> Iterator[Callable[[list[str], str], Store]]:
+    """A factory: ``single_store(inputs, name)`` is the single-machine pipeline's store
+    of the inputs (``newstrace analyze``'s ingest and analyze), in a new folder named
+    after ``name``; the stores are open until the module's tests end."""
+    with ExitStack() as stack:
+        def make(inputs: list[str], name: str) -> Store:
+            store = stack.enter_context(
+                Store.open(str(tmp_path_factory.mktemp(name) / "single.db")))
+            summary = ingest(inputs, store)
+            analyze(summary.article_ids, store, errors=summary.errors)
+            return store
+
+        yield make
 
 
 @pytest.fixture(scope="session")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,6 @@ pytest.importorskip("pyspark")
 from typer.testing import CliRunner
 
 from newstrace.cli import app
-from newstrace.pipeline import analyze, ingest
 from newstrace.report import validate_report
 from newstrace.store import Store
 from tests.spark.warcs import ecbplus_docs, ecbplus_warcs
@@ -55,13 +54,9 @@ def ecb_inputs(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> l
 
 
 @pytest.fixture(scope="module")
-def single(ecb_inputs: list[str], tmp_path_factory: pytest.TempPathFactory
-           ) -> Iterator[Store]:
+def single(single_store: Callable[[list[str], str], Store], ecb_inputs: list[str]) -> Store:
     """The single-machine pipeline (``newstrace analyze``'s ingest and analyze)."""
-    with Store.open(str(tmp_path_factory.mktemp("ecb-single") / "single.db")) as store:
-        summary = ingest(ecb_inputs, store)
-        analyze(summary.article_ids, store, errors=summary.errors)
-        yield store
+    return single_store(ecb_inputs, "ecb-single")
 
 
 @pytest.fixture(scope="module")

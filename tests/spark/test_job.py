@@ -9,7 +9,7 @@ counts, citations and anomalies (compared on their stable fields).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,6 @@ from typer.testing import CliRunner
 
 from newstrace.cli import app
 from newstrace.export import SCHEMAS
-from newstrace.pipeline import analyze, ingest
 from newstrace.report import validate_report
 from newstrace.spark.job import JobOptions, run_job
 from newstrace.spark.load import load_tables
@@ -43,12 +42,9 @@ def inputs(warcs: dict[str, Path]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def single(inputs: list[str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+def single(single_store: Callable[[list[str], str], Store], inputs: list[str]) -> Store:
     """The single-machine pipeline's store of the same inputs."""
-    with Store.open(str(tmp_path_factory.mktemp("single") / "single.db")) as store:
-        summary = ingest(inputs, store)
-        analyze(summary.article_ids, store, errors=summary.errors)
-        yield store
+    return single_store(inputs, "single")
 
 
 @pytest.fixture(scope="module")

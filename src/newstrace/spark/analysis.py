@@ -47,12 +47,12 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
     from newstrace.pipeline import _load
     from newstrace.registry import STAGES
     from newstrace.scopes import scope_key
-    from newstrace.spark.articles import _one_process
+    from newstrace.spark.articles import one_process
     from newstrace.stages import MemoryProducts, StageContext, StageResult
     from newstrace.stories import FEATURES_PRODUCT
     from newstrace.stories.clusterer import ROWS_VERSION
 
-    _one_process()
+    one_process()
     loaded = [_load(stage) for stage in STAGES]
     claims_kind = extract_kind()
     for _, (article_rows, edge_rows, story_rows) in scopes:

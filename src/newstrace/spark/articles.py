@@ -60,7 +60,7 @@ def read_and_clean(files: Iterable[tuple[int, str, bytes | None]]) -> Iterator[t
 _configured = False
 
 
-def _one_process() -> None:
+def one_process() -> None:
     """A task is one process: the claims parse must not start helpers of its own."""
     global _configured
     if not _configured:
@@ -75,7 +75,7 @@ def products(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
     them: ``(order, id, article JSON, reuse entry, lookup keys, document vector, story
     features, claims extraction, summary terms, errors)``; a product that fails is
     None, and its ``(source, stage, reason)`` is in ``errors``."""
-    _one_process()
+    one_process()
     batch: list[tuple[int, str, Article]] = []
     for order, data in rows:
         batch.append((order, data, Article.from_dict(json.loads(data))))

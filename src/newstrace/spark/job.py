@@ -13,7 +13,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -58,21 +58,58 @@ class JobSummary:
                 "analyses": self.analyses}
 
 
-def session(options: JobOptions) -> SparkSession:
+def session(options: JobOptions | None = None, *, master: str | None = None,
+            app_name: str | None = None, partitions: int | None = None,
+            ui: bool | None = None, retained: int | None = None,
+            driver_memory: str | None = None, conf: Mapping[str, str] | None = None,
+            log_level: str | None = None) -> SparkSession:
     """The Spark session: spark-submit's when launched by it, else a local one whose
-    Python workers run this interpreter."""
+    Python workers run this interpreter.
+
+    The one builder of the job, its tests and its benchmark. ``options`` gives the
+    master, app name and settings; the keywords add to them or override them (left at
+    None, Spark's default):
+
+    - ``master``, ``app_name``: as in :class:`JobOptions`;
+    - ``partitions``: ``spark.sql.shuffle.partitions`` and ``spark.default.parallelism``
+      (local mode: the cores);
+    - ``ui``: ``spark.ui.enabled``;
+    - ``retained``: ``spark.ui.retainedStages`` and ``spark.ui.retainedJobs`` (the
+      status store keeps 1,000 stages by default; a metered run has hundreds);
+    - ``driver_memory``: ``spark.driver.memory`` (only heeded when this starts the JVM);
+    - ``conf``: any other settings, after ``options.conf`` (so they win);
+    - ``log_level``: the context's log level (``"ERROR"``...).
+    """
     from pyspark.sql import SparkSession
 
-    builder = SparkSession.builder.appName(options.app_name)
+    options = options or JobOptions([], "")
+    settings: dict[str, str] = {}
+    if partitions is not None:
+        settings["spark.sql.shuffle.partitions"] = str(partitions)
+        settings["spark.default.parallelism"] = str(partitions)
+    if ui is not None:
+        settings["spark.ui.enabled"] = "true" if ui else "false"
+    if driver_memory is not None:
+        settings["spark.driver.memory"] = driver_memory
+    if retained is not None:
+        settings["spark.ui.retainedStages"] = str(retained)
+        settings["spark.ui.retainedJobs"] = str(retained)
+    settings.update(options.conf)
+    settings.update(conf or {})
+
+    builder = SparkSession.builder.appName(app_name or options.app_name)
     launched = "PYSPARK_GATEWAY_PORT" in os.environ  # by spark-submit or pyspark
-    master = options.master or (None if launched else "local[*]")
+    master = master or options.master or (None if launched else "local[*]")
     if master:
         builder = builder.master(master)
     if not launched and master and master.startswith("local"):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    for key, value in options.conf.items():
+    for key, value in settings.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    spark = builder.getOrCreate()
+    if log_level is not None:
+        spark.sparkContext.setLogLevel(log_level)
+    return spark
 
 
 def run_job(options: JobOptions, spark: SparkSession | None = None) -> JobSummary:
