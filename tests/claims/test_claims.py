@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from newstrace.claims import analyze
-from newstrace.claims.attribution import attributions_in
+from newstrace.claims.attribution import attributions_in, proposition_text
 from newstrace.claims.entities import Mention, find_mentions
 from newstrace.claims.resolve import resolve
 from newstrace.ingest import iter_inputs
@@ -158,3 +158,33 @@ def test_resolution_scales_and_keeps_types_apart() -> None:
     assert len(next(e for e in kremlin if e.type == "organization").variants) == 2
     # close spellings merge: "Company Number 12" and "Company Number 21" share their words
     assert len(entities) < 300
+
+
+def test_a_raising_frame_passes_its_negation_to_the_clause_beneath() -> None:
+    # "does not seem that Beijing has made": Beijing has not made (a decision)
+    (found,) = [a for a in attributions_in(
+        "“It does not seem that Beijing has made a final decision yet,” the sources added.")
+        if a.cue.text == "added"]
+    frame = found.extra["frame"]
+    assert frame["heads"] == ["decision"] and frame["subject"] == "Beijing"
+    assert [negated for _, _, negated in frame["events"]] == [True]
+
+
+def test_claims_are_grouped_by_the_clause_beneath_a_nested_report() -> None:
+    text = ("CNN reported that sources familiar with the intelligence stated that Chinese "
+            "officials have not made a final decision on the provision of lethal aid.")
+    (found,) = [a for a in attributions_in(text) if a.cue.text.startswith("reported")]
+    assert proposition_text(found).startswith("Chinese officials have not made")
+    assert found.content.text.startswith("that sources familiar")  # shown whole
+
+
+def test_a_content_around_its_cue_is_both_clauses() -> None:
+    # 000's words
+    text = ("It appears that Beijing has not yet made a final decision, the sources said, but "
+            "negotiations between Russia and China over the price and size of the equipment "
+            "are ongoing.")
+    (found,) = [a for a in attributions_in(text) if a.cue.text == "said"]
+    assert found.content.text == text[found.content.start:found.content.end]
+    assert "final decision" in found.content.text and "ongoing" in found.content.text
+    assert "the sources said" not in proposition_text(found)
+    assert set(found.extra["frame"]["heads"]) == {"decision", "ongoing"}

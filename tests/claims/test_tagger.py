@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from newstrace.claims import tagger, training
-from newstrace.claims.attribution import attributions_in
+from newstrace.claims.attribution import attributions_in, proposition_text
 from newstrace.claims.token_strings import in_quotation
 from newstrace.nlp.crf import spans_of
 from newstrace.nlp.fastparse import parse_many
@@ -49,8 +49,12 @@ def test_interrupted_quotation_keeps_its_pieces() -> None:
     said = next(a for a in found if a.cue.text == "said")
     assert said.source and said.source.text == "the spokesman"
     parts = said.extra.get("content_parts") or [said.content]
-    assert any("We will not send arms" in p.text for p in parts)
-    assert said.to_dict()["content"]["text"] in {p.text for p in parts}
+    assert [p.text for p in parts] == ["“We will not send arms,”", "“and we never have.”"]
+    # both clauses around the cue are the content (a slice of the text, cue inside);
+    # the proposition claims are grouped by is the pieces without the cue
+    content = said.to_dict()["content"]["text"]
+    assert content.startswith("“We will not send arms") and content.endswith("never have.”")
+    assert proposition_text(said) == "“We will not send arms,” “and we never have.”"
 
 
 

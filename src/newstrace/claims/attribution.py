@@ -168,17 +168,29 @@ _NESTED_REPORT_DEPS = ("ccomp",)
 #: supplying"
 _EVENT_DEPS = ("xcomp", "pcomp")
 _NEGATIONS = {"not", "n't", "n’t", "never", "no"}
+#: verbs that only frame the clause beneath them ("It appears that Beijing has not made
+#: ...", "It does not seem that Beijing has made ..."): the proposition is the clause's,
+#: and a negation of the frame is the clause's ("does not seem that X has" = "X has not")
+RAISING = {"seem", "appear"}
+#: verbs whose object names the event ("made a final decision": decision, "took part":
+#: part), as a light verb's complement does
+SUPPORT_VERBS = {"make", "take"}
 
 
 def _head_key(verb: Any) -> str:
     """A predicate's lemma; a light verb's or copula's complement ("are ongoing": ongoing,
-    "could have significant consequences": consequence)."""
+    "could have significant consequences": consequence), a support verb's noun object
+    ("have not made a final decision": decision)."""
     lemma = verb.lemma_.lower()
     if lemma in LIGHT_VERBS or verb.pos_ == "AUX":
         complement = next((c for c in verb.children
                            if c.dep_ in ("acomp", "attr", "dobj", "oprd")), None)
         if complement is not None:
             return complement.lemma_.lower()
+    if lemma in SUPPORT_VERBS:
+        noun = next((c for c in verb.children if c.dep_ == "dobj" and c.pos_ == "NOUN"), None)
+        if noun is not None:
+            return noun.lemma_.lower()
     return lemma
 
 
@@ -189,14 +201,17 @@ def _negated(verb: Any) -> bool:
                and not (c.i > 0 and c.doc[c.i - 1].lower_ == "or") for c in verb.children)
 
 
-def content_frame(tokens: list[Any]) -> dict[str, Any]:
+def content_frame(tokens: list[Any], within: Span | None = None, offset: int = 0
+                  ) -> dict[str, Any]:
     """The proposition a content states: its ``subject`` (the main predicate's subject
     phrase, or None), its ``heads`` (the main predicate's lemma and those of the
     predicates conjoined with it: "has taken ... and does not provide ..."), and its
     ``events``: for each head, the event it is about ("is considering supplying Russia
     with drones": supply), as ``[lemma, phrase, negated]`` (the phrase is the event
     verb's own words, its subject aside). A nested report is looked through ("officials
-    suggest the government is considering ...": consider)."""
+    suggest the government is considering ...": consider); then, given the content's span
+    ``within`` (and the paragraph's ``offset`` in the text), ``from`` is where in the
+    content's text the clause stating the proposition begins (:func:`proposition_text`)."""
     inside = {t.i for t in tokens}
     if not inside:
         return {"subject": None, "heads": [], "events": []}
@@ -204,12 +219,21 @@ def content_frame(tokens: list[Any]) -> dict[str, Any]:
     main = next((t for t in roots if t.pos_ in ("VERB", "AUX")), None)
     if main is None:
         return {"subject": None, "heads": [], "events": []}
-    for _ in range(4):  # a nested report: its clause states the proposition
-        nested = next((c for c in main.children
-                       if c.dep_ in _NESTED_REPORT_DEPS and c.i in inside), None)
-        if nested is None or main.lemma_.lower() not in SPEECH:
+    framed_negation = False  # "does not seem that ...": the clause is negated
+    for _ in range(4):  # a nested report or a raising frame: its clause states it
+        lemma = main.lemma_.lower()
+        deps = _NESTED_REPORT_DEPS + (("xcomp",) if lemma in RAISING else ())
+        nested = next((c for c in main.children if c.dep_ in deps and c.i in inside), None)
+        if nested is None or (lemma not in SPEECH and lemma not in RAISING):
             break
+        if lemma in RAISING:
+            framed_negation = framed_negation or _negated(main)
         main = nested
+    clause_start = None
+    if main not in roots:  # looked through: the clause's words, from its subject on
+        clause = [t for t in main.subtree if t.i in inside and t.dep_ != "mark"
+                  and not t.is_punct]
+        clause_start = offset + clause[0].idx if clause else None
     predicates = [main] + [c for c in main.children
                            if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i in inside]
     subject_token = next((c for c in main.children
@@ -217,7 +241,7 @@ def content_frame(tokens: list[Any]) -> dict[str, Any]:
     subject_ids = {t.i for t in subject_token.subtree} if subject_token is not None else set()
     events: list[list[Any]] = []
     for predicate in predicates:
-        negated = _negated(predicate)
+        negated = _negated(predicate) or framed_negation
         event = predicate
         for _ in range(4):
             if any(c.dep_ == "dobj" for c in event.children):
@@ -247,8 +271,48 @@ def content_frame(tokens: list[Any]) -> dict[str, Any]:
         events.append([_head_key(event), " ".join(t.text for t in own), negated])
     subject = (" ".join(t.text for t in subject_token.subtree if t.i in inside)
                if subject_token is not None else None)
-    return {"subject": subject, "names": _subject_names(subject_token, inside),
-            "heads": sorted({_head_key(p) for p in predicates}), "events": events}
+    frame = {"subject": subject, "names": _subject_names(subject_token, inside),
+             "heads": sorted({_head_key(p) for p in predicates}), "events": events}
+    if within is not None and clause_start is not None \
+            and 0 < clause_start - within.start < len(within.text):
+        frame["from"] = clause_start - within.start
+    return frame
+
+
+def proposition_text(attribution: Attribution) -> str:
+    """The words of the proposition a content states: the clause beneath a nested report
+    or frame ("sources ... stated that Chinese officials have not made a final decision":
+    "Chinese officials have not made a final decision"), the pieces of a content cut by
+    its cue without the cue, else the whole content; what claims are grouped by.
+
+    >>> said = Attribution(None, Span("said", 0, 4), Span("he stated that it rained", 5, 29),
+    ...                    "indirect", "unstated", extra={"frame": {"from": 15}})
+    >>> proposition_text(said)
+    'it rained'
+    """
+    content = attribution.content
+    inner = [p for p in attribution.extra.get("content_parts") or ()
+             if content.start <= p.start and p.end <= content.end]
+    if len(inner) > 1:  # a content around its cue: its pieces, without the cue
+        return " ".join(p.text for p in inner)
+    start = (attribution.extra.get("frame") or {}).get("from", 0)
+    return content.text[start:]
+
+
+def _merged_frame(frames: list[dict[str, Any]]) -> dict[str, Any]:
+    """One proposition of a content cut in pieces: the first piece's subject (and its
+    names) that has one, every piece's heads and events.
+
+    >>> _merged_frame([{"subject": None, "names": [], "heads": ["decision"],
+    ...                 "events": [["decision", "made a decision", True]]},
+    ...                {"subject": "talks", "names": [], "heads": ["ongoing"],
+    ...                 "events": [["ongoing", "are ongoing", False]]}])["heads"]
+    ['decision', 'ongoing']
+    """
+    first = next((f for f in frames if f.get("subject")), frames[0])
+    return {"subject": first.get("subject"), "names": list(first.get("names") or []),
+            "heads": sorted({h for f in frames for h in f.get("heads", ())}),
+            "events": [e for f in frames for e in f.get("events", ())]}
 
 
 def _subject_names(subject: Any, inside: set[int]) -> list[str]:
@@ -659,7 +723,7 @@ def _verb_attribution(verb: Any, sent: Any, offset: int, text: str) -> Attributi
         denial=verb.lemma_ in DENIAL,
         extra={"verbs": content_verbs(content_tokens),
                "predicate": has_predicate(content_tokens),
-               "frame": content_frame(content_tokens)},
+               "frame": content_frame(content_tokens, content, offset)},
     )
 
 
@@ -716,7 +780,7 @@ def _according_to(token: Any, sent: Any, offset: int, text: str) -> Attribution 
         _role(source_tokens),
         extra={"verbs": content_verbs(content_tokens),
                "predicate": has_predicate(content_tokens),
-               "frame": content_frame(content_tokens)},
+               "frame": content_frame(content_tokens, content, offset)},
     )
 
 
@@ -853,12 +917,24 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
     if not (cue and parts):
         return None
     # the content is what the cue's own sentence attributes ("“Q1,” X said. “Q2”": Q1,
-    # with Q2 a further part), the longest such piece; else the longest piece
-    own = [s for p, s in pieces if p[0].sent.start == cue_tokens[0].sent.start]
-    content = max(own or parts, key=lambda s: s.end - s.start)
+    # with Q2 a further part); else the longest piece. The cue's sentence may hold two
+    # pieces around it ("Beijing has not made a final decision, the sources said, but
+    # negotiations ... are ongoing"): the content is both clauses, and so is its
+    # proposition (a piece without a predicate of its own, "What", is no clause)
+    own = [(p, s) for p, s in pieces if p[0].sent.start == cue_tokens[0].sent.start]
+    clauses = [(p, s) for p, s in own if has_predicate(p)]
     content_tokens = [t for p in content_pieces for t in p]
-    # the proposition is the chosen piece's
-    own_tokens = next((p for p, s in pieces if s is content), [])
+    if len(clauses) > 1:
+        # the text from the first clause to the last (the cue between them included: a
+        # span is a slice of its article); its parts say which words are the content's
+        start, end = clauses[0][1].start, clauses[-1][1].end
+        content = Span(text[start:end], start, end)
+        frame = _merged_frame([content_frame(p) for p, _ in clauses])
+    else:
+        content = max([s for _, s in own] or parts, key=lambda s: s.end - s.start)
+        # the proposition is the chosen piece's
+        own_tokens = next((p for p, s in pieces if s is content), [])
+        frame = content_frame(own_tokens or content_tokens, content, offset)
     head = cue_tokens[0] if len(cue_tokens) == 1 else next(
         (t for t in cue_tokens if t.head not in cue_tokens or t.head.i == t.i), cue_tokens[0])
     via = None
@@ -877,7 +953,7 @@ def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
         denial=head.lemma_ in DENIAL,
         extra={"verbs": content_verbs(content_tokens),
                "predicate": has_predicate(content_tokens),
-               "frame": content_frame(own_tokens or content_tokens)},
+               "frame": frame},
     )
     if len(parts) > 1:
         attribution.extra["content_parts"] = parts

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from newstrace.claims.attribution import Attribution, Span
+from newstrace.claims.attribution import Attribution, Span, proposition_text
 from newstrace.claims.resolve import normalize
 from newstrace.nlp import embeddings
 from newstrace.nlp.similarity import first_best
@@ -55,6 +55,9 @@ class Claim:
     denies: list[str] = field(default_factory=list)
     denied_by: list[str] = field(default_factory=list)
     extra_stances: list[dict[str, Any]] = field(default_factory=list)
+    #: the members (positions in ``attributions``) that are a known copy's rewording of
+    #: another member's statement: the claim is not worded after them
+    copies: set[int] = field(default_factory=set)
 
     @property
     def centre(self) -> np.ndarray:
@@ -70,12 +73,16 @@ class Claim:
         if self.denial and not is_proposition(self.attributions[0]):
             # "No.", "the allegations": the denial's sentence says what is denied
             return _sentence(self.attributions[0]).text.strip()
-        if len(self.attributions) == 1:
-            best = 0
+        # the wording of the member closest to the centre, among those no known copy
+        # restated (a content farm's "price and quality" is not the claim's wording)
+        own = [k for k in range(len(self.attributions)) if k not in self.copies] \
+            or list(range(len(self.attributions)))
+        if len(own) == 1:
+            best = own[0]
         else:
             # both members of a pair are equally close to their centre: the first wins
             centre = self.centre
-            best = first_best([float(v @ centre) for v in self.vectors])
+            best = own[first_best([float(self.vectors[k] @ centre) for k in own])]
         return self.attributions[best].content.text.strip("“”\" ")
 
     @property
@@ -208,7 +215,7 @@ def group_claims(attributions: list[Attribution],
     attributions, denial_flags = _claimable(attributions)
     if not attributions:
         return []
-    contents = embeddings.encode([a.content.text for a in attributions])
+    contents = embeddings.encode([proposition_text(a) for a in attributions])
     denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
     sentences = np.zeros_like(contents)
     if denial_rows:
@@ -238,7 +245,8 @@ def group_claims(attributions: list[Attribution],
             denials.append((claim, sentences[i]))
             continue
         twin = earlier_twin.get(i)
-        if twin is not None and claim_of[twin] >= 0:  # a copy's rewording of a statement
+        restated = twin is not None and claim_of[twin] >= 0
+        if restated:  # a copy's rewording of a statement
             c = claim_of[twin]
         else:
             c = _closest_claim(i, vector, neighbours[i], claim_of, centre_sums, verbs_of,
@@ -254,6 +262,8 @@ def group_claims(attributions: list[Attribution],
         claim_heads[c] |= verbs_of[i]
         if polarity[i] is not None:
             claim_polarity[c].add(bool(polarity[i]))
+        if restated:
+            claims[c].copies.add(len(claims[c].attributions))
         claims[c].attributions.append(attribution)
         claims[c].vectors.append(vector)
         centre_sums[c] = centre_sums[c] + vector
@@ -390,7 +400,7 @@ def texts_to_embed(attributions: list[Attribution]) -> list[str]:
     can be claimed or denied, denials' sentences): a helper that found the attributions
     can embed them as part of its share of a job (:func:`newstrace.nlp.embeddings.remember`)."""
     kept, denial_flags = _claimable(attributions)
-    return ([a.content.text for a in kept]
+    return ([proposition_text(a) for a in kept]
             + [_sentence(a).text for a, flag in zip(kept, denial_flags, strict=True) if flag])
 
 

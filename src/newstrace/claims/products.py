@@ -59,7 +59,7 @@ __all__ = ["EXTRACT_VERSION", "MemoryProducts", "ProductCache", "decode_extracti
 
 #: The version of the extraction's products: bump it when the extractor's output for a
 #: text can change (see the module), so that products made before are not read.
-EXTRACT_VERSION = 3
+EXTRACT_VERSION = 4
 
 #: What a product can be decoded from, wrong: a cache's value that is not one (another
 #: format, a truncated write) is recomputed, not an error of the analysis.
