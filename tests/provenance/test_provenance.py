@@ -45,16 +45,6 @@ def test_citations(items: dict, seeds: dict[str, Article]) -> None:
     assert cnn_004["cue"].startswith("reported") and cnn_004["claim_id"]  # "... on February 24"
 
 
-# Claims group by proposition since the stance-link rework: 004's "CNN reported ... have
-# not made a final decision ... price and scope" no longer joins the drone claim, and
-# joins no claim of a dated article either (000's "price and size ... ongoing" is worded
-# too differently for the same-predicate rule). So 004's CNN citation dates nothing and
-# 004 stands as an origin of the drone claim of its own, though it relays CNN.
-RELAY_REGRESSION = pytest.mark.xfail(
-    strict=True, reason="004's CNN citation is tied to a claim of 004 alone (issue 16)")
-
-
-@RELAY_REGRESSION
 def test_an_undated_citation_takes_its_year_from_the_claims_dated_articles(
         items: dict, seeds: dict[str, Article]) -> None:
     cnn_004 = next(c for c in items["citations"] if c["article_id"] == seeds["004"].id
@@ -82,16 +72,48 @@ def test_drone_claim_origin_and_independent_sources(items: dict,
     spiegel = next(c for c in items["claims"] if "attack drones" in c["text"]
                    and ids["000"] in c["article_ids"])
     assert spiegel["first_reporter"]["outlet"] == "Der Spiegel"
+    # 000 only relays it ("Der Spiegel first reported that ..."), 001 copies 000: one
+    # source, Der Spiegel, which both name as first
+    assert [o["id"] for o in spiegel["origins"]] == ["outlet:Der Spiegel"]
+    assert spiegel["independent_sources"] == 1
+    chains = {c["article_id"]: [step["node"] for step in c["path"]]
+              for c in spiegel["chains"]}
+    assert chains[ids["001"]] == [ids["001"], ids["000"], "outlet:Der Spiegel"]
 
 
-@RELAY_REGRESSION
-def test_an_article_relaying_cnn_is_no_origin_of_the_drone_claim(
+def _claim_saying(items: dict, words: str) -> dict:
+    return next(c for c in items["claims"] if c["kind"] == "claim" and words in c["text"])
+
+
+def test_an_article_relaying_cnn_is_no_origin_of_what_it_relays(
         items: dict, seeds: dict[str, Article]) -> None:
+    # 004: "CNN reported ... sources ... stated that Chinese officials have not made a final
+    # decision ... but are discussing the price and scope", a relay of 000's "Beijing has
+    # not yet made a final decision, the sources said, but negotiations ... over the price
+    # and size ... are ongoing" (and of 001's copy of it): one claim, whose only origin is
+    # CNN's article, 004 reaching it through its CNN citation
     ids = {k: a.id for k, a in seeds.items()}
-    claim = _drone_claim(items)
-    assert [o["id"] for o in claim["origins"] if o["kind"] == "article"] == [ids["000"]]
+    claim = _claim_saying(items, "final decision")
+    assert set(claim["article_ids"]) == {ids["000"], ids["001"], ids["004"]}
+    assert [o["id"] for o in claim["origins"]] == [ids["000"]]
+    assert claim["independent_sources"] == 1
     chains = {c["article_id"]: [step["node"] for step in c["path"]] for c in claim["chains"]}
-    assert chains[ids["004"]] == [ids["004"], ids["000"]]  # cites CNN, whose article is 000
+    assert chains[ids["004"]] == [ids["004"], ids["000"]]
+    assert chains[ids["001"]] == [ids["001"], ids["000"]]
+    # worded after the original, not after the content farm's "price and quality"
+    assert "price and size" in claim["text"]
+
+
+def test_the_drone_claim_in_004_rests_on_its_own_named_sources(
+        items: dict, seeds: dict[str, Article]) -> None:
+    # 004 carries the drone claim on the word of the Institute for the Study of War (an
+    # organisation it names) and of "US intelligence reportedly": not on CNN's, which it
+    # cites for the final-decision claim only
+    claim = _drone_claim(items)
+    own = [a for a in claim["attributions"] if a["article_id"] == seeds["004"].id]
+    assert own and all(a["source_type"] != "media" for a in own)
+    assert any("Institute for the Study of War" in (a["source"] or {}).get("text", "")
+               for a in own)
 
 
 def test_anomalies(items: dict, seeds: dict[str, Article]) -> None:

@@ -70,8 +70,14 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
                 and copies[article_id] not in seen:
             article_origin(copies[article_id], [*path, {**step, "via": "copy of"}], seen)
             return
+        # the article's own statements of the claim: when every one is an outlet's word
+        # ("Der Spiegel first reported that ..."), the article relays that outlet, even
+        # one it names as first; otherwise a "first reported" aside sits beside reporting
+        # of its own, and the outlet is an origin beside the article (below)
+        own = [a for a in claim.get("attributions", []) if a.get("article_id") == article_id]
+        relays_only = bool(own) and all(a.get("source_type") == "media" for a in own)
         credited = [c for c in claim_cites if c["article_id"] == article_id
-                    and c["cited_kind"] == "media" and not c["first_report"]
+                    and c["cited_kind"] == "media" and (relays_only or not c["first_report"])
                     and _outlet_key(c["cited"]) != _outlet_key(article.outlet)]
         credited += [c for c in index.credits.get(article_id, [])
                      if _outlet_key(c["cited"]) != _outlet_key(article.outlet)]
@@ -85,12 +91,13 @@ def claim_provenance(claim: Mapping[str, Any], articles: Mapping[str, Article],
                 return
             _add_origin(origins, {"kind": "outlet", "id": f"outlet:{cited}", "name": cited,
                                   "outlet": cited, "date": credited[0]["date"],
-                                  "anonymous": None})
+                                  "anonymous": None,
+                                  **({"first_report": True} if credited[0]["first_report"]
+                                     else {})})
             chains[path[0]["node"] if path else article_id] = [
                 *path, hop, {"node": f"outlet:{cited}", "kind": "outlet", "outlet": cited}]
             return
         # the article's own reporting: an origin
-        own = [a for a in claim.get("attributions", []) if a.get("article_id") == article_id]
         # no named source behind it: anonymous sources, or none stated at all
         anonymous = bool(own) and all(a.get("source_type") in ("anonymous", "unstated")
                                       for a in own if a.get("source_type") != "media")
