@@ -159,9 +159,20 @@ def is_proposition(attribution: Attribution) -> bool:
     (False, True)
     >>> is_proposition(said("Ukrainian infrastructure and civilian areas", False))
     False
+
+    An open question is none either: "(has been debating) whether or not to send the
+    deadly aid" asserts neither way.
+
+    >>> is_proposition(said("whether or not to send the deadly aid", True))
+    False
     """
     return (len(attribution.content.text.split()) >= MIN_PROPOSITION_WORDS
-            and bool(attribution.extra.get("predicate", True)))
+            and bool(attribution.extra.get("predicate", True))
+            and not _OPEN_QUESTION.search(attribution.content.text))
+
+
+#: an indirect question's opening ("if" opens conditionals too: "if talks fail, ...")
+_OPEN_QUESTION = re.compile(r"^\W*whether\b", re.I)
 
 #: Earlier contents a new one is compared with (those at least ``NEIGHBOUR_FLOOR`` close,
 #: nearest first): grouping costs one blocked matrix product and a bounded loop, not a
