@@ -188,3 +188,16 @@ def test_a_content_around_its_cue_is_both_clauses() -> None:
     assert "final decision" in found.content.text and "ongoing" in found.content.text
     assert "the sources said" not in proposition_text(found)
     assert set(found.extra["frame"]["heads"]) == {"decision", "ongoing"}
+
+
+def test_calling_a_report_lies_denies_it_accusing_someone_of_lies_does_not() -> None:
+    from newstrace.claims.attribution import Attribution, Span
+    from newstrace.claims.claims import is_denial
+
+    def said(content: str) -> Attribution:
+        return Attribution(Span("He", 0, 2), Span("said", 3, 7),
+                           Span(content, 8, 8 + len(content)), "indirect", "named")
+
+    assert is_denial(said("the reports were all lies"))
+    assert is_denial(said("the story is lies from start to end"))
+    assert not is_denial(said("that Trump tells so many lies that Clinton could slip"))

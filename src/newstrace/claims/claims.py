@@ -43,7 +43,8 @@ HEDGES = re.compile(r"\b(consider(?:s|ing)?|lean(?:s|ing)? toward|not (?:yet )?m
                     r"potential)\b", re.I)
 DENIAL_WORDS = re.compile(r"\b(denied|denies|deny|denial|false|baseless|groundless|fake news|"
                           r"disinformation|misinformation|malicious information|smear|"
-                          r"fabricat\w+|not true|untrue|lies)\b|[“\"]No[.!]?[”\"]", re.I)
+                          r"fabricat\w+|not true|untrue|(?:is|are|was|were)\s+(?:\w+\s+)?lies)"
+                          r"\b|[“\"]No[.!]?[”\"]", re.I)
 
 
 @dataclass
