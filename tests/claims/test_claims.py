@@ -201,3 +201,20 @@ def test_calling_a_report_lies_denies_it_accusing_someone_of_lies_does_not() -> 
     assert is_denial(said("the reports were all lies"))
     assert is_denial(said("the story is lies from start to end"))
     assert not is_denial(said("that Trump tells so many lies that Clinton could slip"))
+
+
+def test_a_cue_inserted_between_nested_attributions_reports_both_clauses() -> None:
+    # the tagger gives "Russia ... requested" and "the leadership ... debating" their own
+    # cues and leaves "the sources said" without content: its content is both clauses
+    text = ("Since the invasion of Ukraine, Russia has repeatedly requested drones and "
+            "munitions from China, the sources said, and the Chinese leadership has been "
+            "actively debating whether or not to send the deadly aid in recent months.")
+    (said,) = [a for a in attributions_in(text) if a.cue.text == "said"]
+    assert said.source is not None and said.source.text == "the sources"
+    parts = [p.text for p in said.extra["content_parts"]]
+    assert parts[0].startswith("Since the invasion") and parts[0].endswith("from China")
+    assert parts[1].startswith("the Chinese leadership") and parts[1].endswith("months")
+    assert set(said.extra["frame"]["heads"]) == {"request", "debate"}
+    # a cue that closes its sentence is not given the sentence
+    assert not [a for a in attributions_in("Nothing was decided, the sources said.")
+                if a.cue.text == "said" and "decided" not in a.content.text]

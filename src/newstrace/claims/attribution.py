@@ -890,6 +890,8 @@ def attributions_from_tags(
             continue
         for cue_tokens, source_pieces, content_pieces in zip(cues, sources, contents,
                                                              strict=True):
+            if not content_pieces and source_pieces:
+                content_pieces = _reported_around(cue_tokens, source_pieces)
             attribution = _from_pieces(text, offset, cue_tokens, source_pieces,
                                        content_pieces)
             if attribution is not None:
@@ -899,6 +901,36 @@ def attributions_from_tags(
                 found.append(attribution)
                 last = len(found) - 1
     return found
+
+
+def _reported_around(cue_tokens: list[Any], source_pieces: list[list[Any]]
+                     ) -> list[list[Any]]:
+    """The content of a speech cue inserted in a sentence whose clauses the tagger gave
+    to the attributions nested in them ("Russia has repeatedly requested drones ..., the
+    sources said, and the Chinese leadership has been debating ..."): the clauses before
+    and after the inserted "source cue" (each with a predicate of its own); none for a
+    cue that is not a verb of saying or not inserted so."""
+    head = next((t for t in cue_tokens if t.pos_ == "VERB"), None)
+    if head is None or head.lemma_.lower() not in SPEECH:
+        return []
+    sent = cue_tokens[0].sent
+    source = min(source_pieces, key=lambda p: abs(p[0].i - cue_tokens[0].i))
+    start = min(source[0].i, cue_tokens[0].i)
+    end = max(source[-1].i, cue_tokens[-1].i) + 1
+    doc = cue_tokens[0].doc
+
+    def clause(tokens: list[Any]) -> list[Any]:
+        while tokens and (tokens[0].is_punct or tokens[0].dep_ == "cc"):
+            tokens = tokens[1:]
+        while tokens and tokens[-1].is_punct:
+            tokens = tokens[:-1]
+        return tokens if has_predicate(tokens) and len(tokens) >= 3 else []
+
+    before = clause(list(doc[sent.start:start]))
+    after = clause(list(doc[end:sent.end]))
+    # inserted: a clause on each side ("X, the sources said, and Y"); a cue that opens or
+    # closes its sentence without content was left so by the tagger for a reason
+    return [before, after] if before and after else []
 
 
 def _from_pieces(text: str, offset: int, cue_tokens: list[Any],
