@@ -9,10 +9,13 @@ over ten thousand articles or millions. Only the whole report (``/api/report``,
 
 What is dear to recompute and small (totals, the stage status, the article count, the
 ordered ids of a filtered listing of at most :data:`SMALL` items) is kept in a
-:class:`GenerationCache`, bounded by weight and keyed by the store's generation token
-(:meth:`newstrace.store.Store.generation`), read in the same transaction as the answer
-and changed by every write of results, articles or states: a cached answer is never
-one that was replaced, by this process or by another (the other workers of
+:class:`GenerationCache`, bounded by weight and keyed by a generation token of the
+store read in the same transaction as the answer: what is made of analysis results by
+:meth:`newstrace.store.Store.results_generation` (changed by every write of results or
+states, and by an ingest of articles a result names or of a new outlet: not by an
+ingest the results cannot show), the article count by
+:meth:`newstrace.store.Store.generation` (every write). A cached answer is never one
+that was replaced, by this process or by another (the other workers of
 ``newstrace serve --workers N``, a CLI ingest). The items themselves are read for each
 page.
 
@@ -26,14 +29,14 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from newstrace.corpus import Corpus
 from newstrace.registry import KEY_STAGE, STAGES
 from newstrace.report.build import ANALYSIS_KEYS, build_report
 from newstrace.store import Store
-from newstrace.store.listing import ResultFilter, reader
+from newstrace.store.listing import ResultFilter, ResultReader, read_generations, reader
 from newstrace.store.search import article_index
 
 #: the state the server's analyse jobs record their stages' outcome in (read by
@@ -63,14 +66,30 @@ def _strings(value: Any, out: set[str]) -> set[str]:
     return out
 
 
+def _results_gen(r: ResultReader) -> str:
+    """The token a cache of results answers keys on: the results generation or, in a
+    store that has none yet (written before it existed), the generation of every
+    write, which is as safe and only lasts less."""
+    store_gen, results_gen = r.generations()
+    return results_gen or store_gen
+
+
 class GenerationCache:
     """A least-recently-used map for one store generation at a time, bounded by the
     total weight of its values (an id list weighs its length); thread-safe.
+
+    A :meth:`get` for another generation forgets everything (the store changed); a
+    :meth:`put` for another generation than the one held is dropped instead, when
+    something is held: it comes from a request that read the token before a newer
+    request saw the change, and switching back would empty the cache for nothing.
 
     >>> cache = GenerationCache(budget=3)
     >>> cache.put("g1", "a", [1, 2], weight=2); cache.put("g1", "b", 7)
     >>> cache.get("g1", "a"), cache.get("g2", "a")  # another generation: all forgotten
     ([1, 2], None)
+    >>> cache.put("g2", "c", 1); cache.put("g1", "d", 2)  # late, from a g1 reader
+    >>> cache.get("g2", "c"), cache.get("g2", "d"), len(cache)
+    (1, None, 1)
     """
 
     def __init__(self, budget: int = CACHE_BUDGET) -> None:
@@ -94,8 +113,18 @@ class GenerationCache:
             self._items.move_to_end(key)
             return hit[0]
 
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def weight(self) -> int:
+        """The total weight of what is held."""
+        return self._weight
+
     def put(self, gen: str, key: Hashable, value: Any, weight: int = 1) -> None:
         with self._lock:
+            if gen != self._gen and self._items:
+                return  # a late answer of another generation (see the class)
             self._at(gen)
             if weight > self.budget:
                 return
@@ -125,17 +154,44 @@ class CorpusView:
 
     def __init__(self, corpus: Corpus, budget: int = CACHE_BUDGET) -> None:
         self.corpus = corpus
+        #: what is made of results (and outlets), keyed by the results generation
         self.cache = GenerationCache(budget)
+        #: the article count, keyed by the generation of every write
+        self._count = GenerationCache(1)
 
     @property
     def store(self) -> Store:
         return self.corpus.store
 
     def cached(self, key: Hashable, load: Callable[[], T]) -> T:
-        """``load()``, computed once per store generation under ``key`` (an edge's own
-        derived values: the web UI's rendered filter choices)."""
+        """``load()``, computed once per results generation under ``key``: an edge's own
+        values derived from the results and the outlets (the web UI's rendered filter
+        choices)."""
         with reader(self.store) as r:
-            return self.cache.cached(r.generation(), key, load)
+            return self.cache.cached(_results_gen(r), key, load)
+
+    def cached_each(self, keys: Sequence[Hashable],
+                    load: Callable[[list[Hashable]], dict[Hashable, T]],
+                    weigh: Callable[[T], int] = lambda _: 1) -> dict[Hashable, T]:
+        """The values under ``keys`` for this results generation, those not kept yet
+        from one ``load(missing keys)`` (a page's parts drawn together: their inputs are
+        read in one query), each kept with the weight ``weigh(value)``."""
+        gen = self._results_token()
+        found: dict[Hashable, T] = {}
+        for key in keys:
+            value = self.cache.get(gen, key)
+            if value is not None:
+                found[key] = value
+        missing = [key for key in keys if key not in found]
+        if missing:
+            for key, value in load(missing).items():
+                self.cache.put(gen, key, value, weight=max(1, weigh(value)))
+                found[key] = value
+        return found
+
+    def _results_token(self) -> str:
+        store_gen, results_gen = read_generations(self.store)
+        return results_gen or store_gen
 
     def outlets(self) -> list[str]:
         """The stored articles' outlets, sorted (cached: they are read from an index
@@ -146,6 +202,7 @@ class CorpusView:
         """Forget what was read (a job of this process ended). Not needed for
         correctness, the generation token already changed: it frees the memory."""
         self.cache.clear()
+        self._count.clear()
 
     # -- listings -------------------------------------------------------------------------------
     def page(self, kind: str, *, limit: int = 50, offset: int = 0, outlet: str | None = None,
@@ -178,7 +235,7 @@ class CorpusView:
               only_if_small: bool, as_text: bool) -> dict[str, Any] | None:
         cache = self.cache
         with reader(self.store) as r:
-            gen = r.generation()
+            gen = _results_gen(r)
             if f.empty:
                 total = cache.cached(gen, ("count", kind), lambda: r.count_items(kind))
                 items: list[Any] = []
@@ -213,7 +270,7 @@ class CorpusView:
         articles pass the filters; every event of ``story`` when only it is set."""
         f = ResultFilter(outlet, since, until, story)
         with reader(self.store) as r:
-            gen = r.generation()
+            gen = _results_gen(r)
             total = self.cache.get(gen, ("events", f))
             items: list[dict[str, Any]] = []
             if total is None or offset < total:
@@ -243,14 +300,27 @@ class CorpusView:
     def touching(self, kind: str, article_ids: Iterable[str]) -> list[dict[str, Any]]:
         """Every item of ``kind`` about one of ``article_ids`` (a story's or an article's
         page), in listing order."""
+        return self.touching_each((kind,), article_ids)[kind]
+
+    def touching_each(self, kinds: Iterable[str], article_ids: Iterable[str]
+                      ) -> dict[str, list[dict[str, Any]]]:
+        """:meth:`touching` for each of ``kinds``, in one read transaction (a story's
+        page shows five kinds: one connection rather than five); a kind with no item
+        stored at all (known per results generation) is not looked up."""
+        ids = list(article_ids)
         with reader(self.store) as r:
-            return r.items_touching(kind, article_ids)
+            gen = _results_gen(r)
+            out: dict[str, list[dict[str, Any]]] = {}
+            for kind in kinds:
+                stored = self.cache.cached(gen, ("has", kind), lambda k=kind: r.has_items(k))
+                out[kind] = r.items_touching(kind, ids) if stored else []
+            return out
 
     def story_choices(self, selected: str | None = None) -> list[tuple[str, str | None]]:
         """``(id, title)`` of the stories a story filter offers (the first ones, and the
         ``selected`` one)."""
         with reader(self.store) as r:
-            choices = self.cache.cached(r.generation(), ("choices",), r.story_choices)
+            choices = self.cache.cached(_results_gen(r), ("choices",), r.story_choices)
             if selected and all(sid != selected for sid, _ in choices):
                 found = r.items_by_id("stories", [selected])
                 if found:
@@ -287,12 +357,13 @@ class CorpusView:
                 for stage in (s.name for s in STAGES):
                     status.setdefault(stage, "not available: not run on this store yet")
                 return status
-            return dict(self.cache.cached(r.generation(), ("status",), load))
+            return dict(self.cache.cached(_results_gen(r), ("status",), load))
 
     def article_count(self) -> int:
-        """How many articles the corpus holds (cached: counting reads an index whole)."""
+        """How many articles the corpus holds (cached until any write: counting reads
+        an index whole)."""
         with reader(self.store) as r:
-            return self.cache.cached(r.generation(), ("articles",), r.count_articles)
+            return self._count.cached(r.generation(), ("articles",), r.count_articles)
 
     def report(self) -> dict[str, Any]:
         """The whole report: every article and every item, read for each call (the one

@@ -7,7 +7,9 @@ the web UI (:mod:`newstrace.web`) know only the library facade and the shared
 
 Reads are open; writes (ingest, analyze) need ``Authorization: Bearer <token>`` when
 the app has a token, and form/multipart writes without one a CSRF token. Every
-response carries a strict CSP (see :mod:`newstrace.service.security`).
+response carries a strict CSP (see :mod:`newstrace.service.security`). The answers of
+the read routes are kept in each process until the store changes
+(:mod:`newstrace.service.response_cache`).
 
     uvicorn --factory newstrace.server:app_from_env
 """
@@ -15,12 +17,14 @@ response carries a strict CSP (see :mod:`newstrace.service.security`).
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
 from newstrace import __version__, api
+from newstrace.service.response_cache import DEFAULT_BUDGET, ResponseCache
 from newstrace.service.security import CSP, Guard
 from newstrace.service.state import DEFAULT_MAX_UPLOAD, Service
 from newstrace.web import mount_web
@@ -42,11 +46,14 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(store_url: str | None, *, token: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD, web: bool = True,
-               allowed_hosts: Iterable[str] = ()) -> FastAPI:
+               allowed_hosts: Iterable[str] = (),
+               response_cache_bytes: int = DEFAULT_BUDGET) -> FastAPI:
     """The API (and, with ``web``, the web UI) over the store at ``store_url``.
 
     ``allowed_hosts``: names besides ``localhost`` (and any IP address) that may appear
     in the Host header, e.g. the name the server is bound to; others get 400.
+    ``response_cache_bytes``: what this process keeps of the read routes' answers
+    (:mod:`newstrace.service.response_cache`; 0: nothing).
     """
     service = Service.open(store_url, token=token, max_upload=max_upload_bytes)
     app = FastAPI(title="newstrace", lifespan=_lifespan, version=__version__, docs_url=None,
@@ -59,6 +66,8 @@ def create_app(store_url: str | None, *, token: str | None = None,
     api.install(app)
     if web:
         mount_web(app)
+    # inside the guard: its checks and headers apply to cached answers too
+    app.add_middleware(ResponseCache, service=service, budget=response_cache_bytes)
     app.add_middleware(Guard, max_upload=max_upload_bytes, allowed_hosts=allowed_hosts)
     return app
 
@@ -80,6 +89,33 @@ def is_loopback(host: str) -> bool:
     (False, False)
     """
     return host.strip().lower() in LOOPBACK
+
+
+def tcp_listener(sock: socket.socket) -> socket.socket:
+    """``sock``, the listening socket uvicorn binds for its worker processes, as one
+    whose connections get ``TCP_NODELAY``.
+
+    uvicorn creates it with protocol 0, the connections the workers accept inherit
+    that, and asyncio turns Nagle's algorithm off only for a socket that says
+    ``IPPROTO_TCP`` (uvicorn issue 3149): every keep-alive answer sent as two writes
+    (head, then body) then waited for the client's delayed ACK, some 40 ms on Linux,
+    in each worker of ``--workers N`` and never with one. The same descriptor, told
+    its protocol, with the option set on it too (Linux copies it to what it accepts).
+
+    >>> import socket
+    >>> raw = socket.socket()
+    >>> fixed = tcp_listener(raw)
+    >>> fixed.proto == socket.IPPROTO_TCP, fixed.getsockopt(
+    ...     socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    (True, True)
+    >>> fixed.close()
+    """
+    if sock.family not in (socket.AF_INET, socket.AF_INET6):
+        return sock  # a Unix socket has no Nagle to turn off
+    fixed = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
+    fixed.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    fixed.set_inheritable(True)
+    return fixed
 
 
 def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
@@ -114,8 +150,13 @@ def serve(db: str | None, *, host: str = "127.0.0.1", port: int = 8000,
             os.environ["NEWSTRACE_TOKEN"] = token
         echo(f"newstrace: serving on http://{host}:{port}/ with {workers} workers "
              f"(store {url})")
-        uvicorn.run("newstrace.server:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="warning")
+        from uvicorn.supervisors import Multiprocess
+
+        config = uvicorn.Config("newstrace.server:app_from_env", factory=True, host=host,
+                                port=port, workers=workers, log_level="warning")
+        # what uvicorn.run does for workers, with the listener that keeps TCP_NODELAY
+        with suppress(KeyboardInterrupt):
+            Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
         return 0
     app = create_app(db, token=token or None, allowed_hosts=[host, *allowed_hosts])
     echo(f"newstrace: serving on http://{host}:{port}/ (store {app.state.store.url})")

@@ -184,6 +184,13 @@ class Csrf:
         """Give the browser ``nonce`` (again): the page's forms carry its token."""
         response.set_cookie(self.COOKIE, nonce, httponly=True, samesite="strict", path="/")
 
+    def cookie_header(self, nonce: str) -> tuple[bytes, bytes]:
+        """The raw ``Set-Cookie`` header :meth:`set_cookie` adds, for a response put
+        together outside a route (a cached page, :mod:`newstrace.service.response_cache`)."""
+        carrier = Response()
+        self.set_cookie(carrier, nonce)
+        return next((k, v) for k, v in carrier.raw_headers if k == b"set-cookie")
+
     def issue(self, request: Request, response: Response) -> str:
         """The token for ``request``'s nonce, the nonce set as cookie on ``response``."""
         nonce = self.nonce(request)

@@ -180,6 +180,10 @@ def _result_rows(kind: str, scope: str, items: Sequence[dict[str, Any]]
 EVENTS = "events"
 #: the ``stage_state`` row whose token changes with every write that readers can see
 GENERATION = "store.generation"
+#: the row whose token changes with every write that an answer made of analysis results
+#: can show: every write but an ingest of articles that no stored result names and
+#: that bring no new outlet (see :meth:`Store.results_generation`)
+RESULTS_GENERATION = "store.generation.results"
 
 
 def _refs(ids: Iterable[Any]) -> list[str]:
@@ -444,9 +448,10 @@ class Store:
                     seq += 1
                     rows.append(_article_row(article, seq))
             if rows:
+                shown = self._shown_by_results(conn, rows)  # before they are stored
                 conn.execute(self._insert(articles).on_conflict_do_nothing(
                     index_elements=[articles.c.id]), rows)
-                self._changed(conn)
+                self._changed(conn, results=shown)
             # the last part read from a source wins, as a row-by-row upsert would
             links = {article.source: {"source": article.source, "raw_sha": raw_sha,
                                       "article_id": article.id} for article, raw_sha in items}
@@ -705,16 +710,41 @@ class Store:
         for chunk in _chunks(links, 5000):
             conn.execute(result_articles.insert(), chunk)
 
-    def _changed(self, conn: Connection) -> None:
+    def _changed(self, conn: Connection, *, results: bool = True) -> None:
         """Mark, in the transaction of a write, that what readers see changes with it: a
         new :meth:`generation` token, so that caches keyed by it (every server worker's)
-        miss once it commits."""
+        miss once it commits; ``results``: a new :meth:`results_generation` token too."""
         import uuid
 
         token = {"token": uuid.uuid4().hex}
-        conn.execute(self._insert(stage_state).values(
-            stage=GENERATION, data=token, updated_at=_now()).on_conflict_do_update(
-            index_elements=[stage_state.c.stage], set_={"data": token, "updated_at": _now()}))
+        for row in (GENERATION, RESULTS_GENERATION) if results else (GENERATION,):
+            conn.execute(self._insert(stage_state).values(
+                stage=row, data=token, updated_at=_now()).on_conflict_do_update(
+                index_elements=[stage_state.c.stage],
+                set_={"data": token, "updated_at": _now()}))
+
+    def _shown_by_results(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> bool:
+        """Whether storing the article ``rows`` changes what the analysis results show:
+        a stored result names one of them (a listing filtered by outlet or date, a
+        story's articles would then show it), or one brings an outlet no stored article
+        has (the outlet filter offers it). Otherwise results answers stay true, and
+        the caches keyed by :meth:`results_generation` keep them through an ingest."""
+        ra = result_articles
+        kinds: list[str] = []  # the index leads with the kind: each found by one probe
+        while (kind := conn.execute(select(func.min(ra.c.kind)).where(
+                ra.c.kind > (kinds[-1] if kinds else ""))).scalar()) is not None:
+            kinds.append(kind)
+        ids = [row["id"] for row in rows]
+        for chunk in _chunks(ids) if kinds else ():
+            if conn.execute(select(ra.c.article_id).where(
+                    ra.c.kind.in_(kinds), ra.c.article_id.in_(chunk)).limit(1)).first():
+                return True
+        outlets = sorted({row["outlet"] for row in rows if row["outlet"] is not None})
+        known: set[str] = set()
+        for chunk in _chunks(outlets):
+            known.update(conn.execute(select(articles.c.outlet).where(
+                articles.c.outlet.in_(chunk)).distinct()).scalars())
+        return len(known) < len(outlets)
 
     def generation(self) -> str:
         """A token that changes whenever articles, results, errors or stage states are
@@ -726,9 +756,31 @@ class Store:
         ...     before != store.generation()
         True
         """
+        return self._token(GENERATION)
+
+    def results_generation(self) -> str:
+        """A token that changes with every write but an ingest that no answer made of
+        analysis results can show (new articles that no stored result names, of outlets
+        stored already): a cache of such answers (a story page, a claims listing) keyed
+        by it lives through an ingest beside the readers.
+
+        >>> from newstrace.records import Article
+        >>> def add(store, n, outlet):
+        ...     before = store.results_generation()
+        ...     store.add_article(Article(id=f"a{n}", source=f"s{n}", text=str(n),
+        ...                               outlet=outlet))
+        ...     return store.results_generation() == before
+        >>> with Store.open(":memory:") as store:
+        ...     store.save_items("claims", [{"id": "c1", "article_ids": ["a3"]}])
+        ...     add(store, 1, "CNN"), add(store, 2, "CNN"), add(store, 3, "CNN")
+        (False, True, False)
+        """
+        return self._token(RESULTS_GENERATION)
+
+    def _token(self, row: str) -> str:
         with self.engine.connect() as conn:
             data = conn.execute(select(stage_state.c.data).where(
-                stage_state.c.stage == GENERATION)).scalar()
+                stage_state.c.stage == row)).scalar()
         return str((data or {}).get("token") or "")
 
     def save_items(self, kind: str, items: Sequence[dict[str, Any]], *, scope: str = ""

@@ -11,13 +11,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from newstrace.web.views import router
+from newstrace.web.views import compile_templates, router
 
 
 def mount_web(app: FastAPI) -> None:
     """Add the UI's pages and its static files to ``app`` (whose ``app.state.service``
-    the pages' dependencies read). The static files are a mount of the app: a router's
-    mounts are not carried over by ``include_router``."""
+    the pages' dependencies read), its templates compiled. The static files are a
+    mount of the app: a router's mounts are not carried over by ``include_router``."""
+    compile_templates()
     app.include_router(router)
     app.mount("/static", StaticFiles(packages=[("newstrace.web", "static")]), name="static")
 

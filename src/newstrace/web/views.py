@@ -19,16 +19,24 @@ from markupsafe import Markup
 
 from newstrace.corpus_view import CorpusView
 from newstrace.nlp.temporal import iso_day
-from newstrace.report.dossier import SECTIONS, context, graph_svg, provenance_graph, stylesheet
+from newstrace.report.dossier import (
+    SECTIONS,
+    context,
+    graph_svg,
+    provenance_graph,
+    stylesheet,
+    timeline_svg,
+)
 from newstrace.report.dossier import _env as _dossier_env
 from newstrace.service.auth import Grant, authorise, sign_in
 from newstrace.service.deps import WRITE_FORM, CorpusDep, JobsDep, ServiceDep, ViewDep
+from newstrace.service.response_cache import CSRF_SLOT
 from newstrace.service.state import Service
 from newstrace.service.tasks import start_analyze, start_upload
 
+_pages = PackageLoader("newstrace.web", "templates")
 _env = Environment(
-    loader=ChoiceLoader([PackageLoader("newstrace.web", "templates"),
-                         PackageLoader("newstrace.report", "templates")]),
+    loader=ChoiceLoader([_pages, PackageLoader("newstrace.report", "templates")]),
     autoescape=select_autoescape(default=True, default_for_string=True),
     trim_blocks=True,
     lstrip_blocks=True,
@@ -42,6 +50,14 @@ STAGE_OF = {key: stage for key, _, stage in SECTIONS}
 SECTION_PAGES = ("claims", "reuse", "entities", "citations", "anomalies")
 
 router = APIRouter(include_in_schema=False)
+
+
+def compile_templates() -> None:
+    """Compile the pages' templates now (once per process, they are cached): a server
+    does it as it starts rather than in the first requests that show each page, which
+    would wait for it."""
+    for name in [*_pages.list_templates(), "_partials.html"]:
+        _env.get_template(name)
 
 
 def _filters(request: Request) -> dict[str, str | None]:
@@ -99,8 +115,10 @@ def _filter_choices(view: CorpusView, filters: dict[str, Any]) -> Markup:
 def render(name: str, request: Request, service: Service, report: dict[str, Any],
            **extra: Any) -> HTMLResponse:
     """Template ``name`` over ``report``, with what every page's frame needs: filter
-    choices, the CSRF token of its forms (and its cookie), and whether to show the
-    sign-in form (a token server, this browser not authorised by its cookie yet)."""
+    choices, the CSRF token of its forms (and its cookie; a page that the response
+    cache keeps: its placeholder, see :mod:`newstrace.service.response_cache`), and
+    whether to show the sign-in form (a token server, this browser not authorised by
+    its cookie yet)."""
     csrf = service.csrf
     ctx = context(report, link_prefix="/articles/")
     ctx.update(extra)
@@ -109,13 +127,18 @@ def render(name: str, request: Request, service: Service, report: dict[str, Any]
     ctx["path"] = request.url.path
     ctx["qs"] = lambda **kw: "?" + urlencode(
         {k: v for k, v in {**ctx["filters"], **kw}.items() if v not in (None, "")})
-    # forms post to action?csrf_token=...: the token is checked before the body is read
-    nonce = csrf.nonce(request)
-    ctx["csrf_qs"] = "?" + urlencode({csrf.FIELD: csrf.token(nonce)})
+    # forms post to action?csrf_token=...: the token is checked before the body is read.
+    # A page being cached holds a placeholder instead, which the response cache
+    # replaces by each browser's own token, setting its cookie (its CSRF_SLOT)
+    placeholder: str | None = request.scope.get(CSRF_SLOT)
+    nonce = None if placeholder else csrf.nonce(request)
+    token = placeholder or csrf.token(nonce or "")
+    ctx["csrf_qs"] = "?" + urlencode({csrf.FIELD: token})
     ctx["need_token"] = service.token is not None
     ctx["signed_in"] = authorise(request, service, cookie=True) is Grant.COOKIE
     response = HTMLResponse(_env.get_template(name).render(**ctx))
-    csrf.set_cookie(response, nonce)
+    if nonce is not None:
+        csrf.set_cookie(response, nonce)
     return response
 
 
@@ -126,14 +149,35 @@ def style() -> Response:
                     headers={"Cache-Control": "public, max-age=3600"})
 
 
+def _timelines(view: CorpusView, stories: list[dict[str, Any]]) -> dict[str, Markup]:
+    """Each story's timeline, drawn once per results generation: the stories page at
+    one offset shares all but one of its stories with the page at the next, and
+    drawing them (with reading their articles) is most of the page's cost. A timeline
+    shows the story and its own stored articles alone, which a new article named by
+    the story changes only with the results generation."""
+    def key(story: dict[str, Any]) -> tuple[str, str, str]:
+        return "web", "timeline", str(story.get("id"))
+
+    def load(missing: list[Any]) -> dict[Any, Markup]:
+        todo = [s for s in stories if key(s) in set(missing)]
+        arts = {a["id"]: a for a in view.articles(
+            a for s in todo for a in s.get("article_ids") or [])}
+        return {key(s): timeline_svg(s, arts) for s in todo}
+
+    found = view.cached_each([key(s) for s in stories], load,
+                             weigh=lambda svg: len(svg) // 64)
+    return {str(s.get("id")): found[key(s)] for s in stories}
+
+
 @router.get("/", response_class=HTMLResponse)
 def index(request: Request, service: ServiceDep) -> Response:
     f = _filters(request)
     off = _offset(request)
     found = service.view.page("stories", limit=PAGE, offset=off, **_result_filters(f))
-    report = _report(service.view, {"stories": found["items"]})
+    # the timelines are all the page shows of the stories' articles: none read else
+    report = _report(service.view, {"stories": found["items"]}, articles=[])
     return render("index.html", request, service, report, filters=f, total=found["total"],
-                  offset=off, page=PAGE)
+                  offset=off, page=PAGE, timelines=_timelines(service.view, found["items"]))
 
 
 @router.get("/stories/{story_id}", response_class=HTMLResponse)
@@ -143,10 +187,9 @@ def story(request: Request, story_id: str, service: ServiceDep, view: ViewDep) -
         raise HTTPException(404, f"no story {story_id!r}")
     ids = list(found.get("article_ids") or [])
     # the items about the story's articles, found by index
-    items = {kind: view.touching(kind, ids)
-             for kind in ("claims", "reuse", "citations", "anomalies")}
+    items = view.touching_each(("claims", "reuse", "citations", "anomalies", "graphs"), ids)
     items.update(stories=[found], entities=[], graphs=[
-        g for g in view.touching("graphs", ids) if g.get("story_id") == story_id])
+        g for g in items["graphs"] if g.get("story_id") == story_id])
     report = _report(view, items, view.articles(ids))
     return render("story.html", request, service, report, story=found,
                   story_graph=graph_svg(provenance_graph(report), inline_css=False))
