@@ -3,25 +3,31 @@ concurrent readers over loopback, and an ingest writing beside them.
 
     PYTHONPATH=src python benchmarks/web_load.py [--articles 100000] [--clients 50]
         [--seconds 20] [--workers 1] [--db PATH] [--mix full|api] [--ingest-beside 500]
+        [--client lean|httpx]
 
 Synthetic data (seeded RNG, so runs compare): articles of 150-400 words drawn
 from a 2,000-word vocabulary, 40 outlets, dates over 2023; per 10,000 articles,
 500 stories of 20 articles with 3 events each, 2,000 claims over 1-6 articles of
 a story with stances and 1,000 reuse pairs (the results grow with the corpus).
 The server is ``newstrace serve --workers N`` (uvicorn; one process by default) in a
-subprocess; the clients are httpx.AsyncClient tasks in this process. The ``full`` mix:
+subprocess; the clients are asyncio tasks in this process, each a keep-alive connection
+(:class:`LeanClient`; ``--client httpx``: httpx.AsyncClient, which spends several times
+the CPU per request on the machine the server shares). The ``full`` mix:
 HTML pages (the stories page, one story, article search) a quarter of the requests,
 the API's article search 15 %, the rest story and claim lists (with filters and
 paging) and single stories/claims; ``api`` leaves out pages and search. During the
 timed run ``newstrace ingest`` adds ``--ingest-beside`` real texts (PolNeAR train) to
-the same store. The clients share the
-machine with the server: on a small machine their own CPU is part of the latency.
+the same store, new articles on every run. The clients share the machine with the
+server: on a small machine their own CPU is part of the latency, so the report tells
+where the CPU went during the timed run (server, clients, ingest, and whatever else
+ran on the machine: another job's share is not the server's).
 
 Each run first measures the floor, the same clients on ``/api/health`` (the cheapest
 request), so that a figure can be read against what the machine does at all that day.
 ``--db``: the store at PATH, built there only if it is missing (to compare settings on
 the same data without building it again).
-Prints p50/p95/p99 and writes ``docs/benchmarks/web.md``.
+Prints p50/p95/p99 and the share answered from the server's response cache (its
+``X-Newstrace-Cache`` header) by request, and writes ``docs/benchmarks/web.md``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ import argparse
 import asyncio
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -38,6 +45,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -116,12 +124,126 @@ MIXES = {"full": "HTML pages 25 % (stories page, one story, article search), API
 SEARCH_WORDS = ("drones", "w17", "w1234 w99", "sanctions", "w5", "Russia")
 
 
+class LeanClient:
+    """A GET-only HTTP/1.1 client on one keep-alive asyncio connection, which keeps the
+    cookies the server sets (the CSRF nonce of the pages), as a browser would.
+
+    The clients share the server's machine, so what they spend per request is taken
+    from the server: httpx.AsyncClient spends several times what this does (URL and
+    header models, cookie jar, transport layers), which on a small machine counts in
+    the latency measured. Only bodies of a known length or chunked are read: what the
+    server sends.
+    """
+
+    def __init__(self, base: str, timeout: float = 10) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.timeout = timeout
+        self.cookies: dict[str, str] = {}
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+        #: the X-Newstrace-Cache header of the last response ("" without one)
+        self.cache = ""
+
+    async def __aenter__(self) -> LeanClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+    async def get(self, url: str) -> int:
+        """GET ``url`` (a path and query), its body read whole; the status."""
+        lines = [f"GET {quote(url, safe='/?=&%')} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        if self.cookies:
+            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        head = "\r\n".join([*lines, "", ""])
+        for attempt in range(2):  # once more on a connection the server had closed
+            if self.writer is None:
+                self.reader, self.writer = await asyncio.open_connection(self.host,
+                                                                         self.port)
+            try:
+                self.writer.write(head.encode())
+                return await asyncio.wait_for(self._response(), self.timeout)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt:
+                    raise
+            except BaseException:
+                self.close()
+                raise
+        raise AssertionError("unreachable")
+
+    async def _response(self) -> int:
+        assert self.reader is not None
+        status = int((await self.reader.readuntil(b"\r\n")).split()[1])
+        length, chunked, close = 0, False, False
+        self.cache = ""
+        while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "transfer-encoding":
+                chunked = "chunked" in value.lower()
+            elif name == "connection":
+                close = value.lower() == "close"
+            elif name == "x-newstrace-cache":
+                self.cache = value
+            elif name == "set-cookie":
+                key, _, rest = value.partition("=")
+                self.cookies[key.strip()] = rest.split(";", 1)[0]
+        if chunked:
+            while size := int((await self.reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                await self.reader.readexactly(size + 2)
+            await self.reader.readuntil(b"\r\n")
+        elif length and status not in (204, 304):
+            await self.reader.readexactly(length)
+        if close:
+            self.close()
+        return status
+
+
+class HttpxClient:
+    """httpx.AsyncClient behind :class:`LeanClient`'s one method (``--client httpx``)."""
+
+    def __init__(self, base: str, timeout: float = 10) -> None:
+        self.http = httpx.AsyncClient(base_url=base, timeout=timeout)
+        self.cache = ""
+
+    async def __aenter__(self) -> HttpxClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.http.aclose()
+
+    async def get(self, url: str) -> int:
+        response = await self.http.get(url)
+        self.cache = response.headers.get("x-newstrace-cache", "")
+        return response.status_code
+
+
+CLIENTS = {"lean": LeanClient, "httpx": HttpxClient}
+CLIENT_NAMES = {"lean": "LeanClient (keep-alive HTTP/1.1 on asyncio streams)",
+                "httpx": "httpx.AsyncClient"}
+ERRORS = (httpx.HTTPError, OSError, asyncio.IncompleteReadError, asyncio.TimeoutError,
+          ValueError, IndexError)
+
+
 async def client(base: str, stories: list[str], claims: list[str], until: float,
                  lat: dict[str, list[float]], errors: list[str], seed: int,
-                 floor: bool = False, mix: str = "full") -> None:
+                 floor: bool = False, mix: str = "full", kind_of: str = "lean",
+                 hits: dict[str, int] | None = None) -> None:
+    """One closed-loop client (no think time) until ``until``: each request's latency
+    under its name in ``lat``, how many were answered from the cache in ``hits``."""
+    hits = {} if hits is None else hits
     rng = random.Random(seed)
     outlets = [f"Outlet {i}" for i in range(40)]
-    async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+    async with CLIENTS[kind_of](base) as http:
         while time.monotonic() < until:
             kind = rng.random()
             if floor:  # the baseline: the server's cheapest request, same clients
@@ -156,9 +278,8 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
                 name, url = "one claim", f"/api/claims/{rng.choice(claims)}"
             t0 = time.perf_counter()
             try:
-                r = await http.get(url)
-                ok = r.status_code == 200
-            except httpx.HTTPError as exc:
+                ok = await http.get(url) == 200
+            except ERRORS as exc:
                 ok = False
                 errors.append(repr(exc))
             dt = (time.perf_counter() - t0) * 1000
@@ -166,6 +287,9 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
                 errors.append(url)
             lat.setdefault(name, []).append(dt)
             lat.setdefault("all", []).append(dt)
+            if http.cache == "hit":  # answered from the server's response cache
+                hits[name] = hits.get(name, 0) + 1
+                hits["all"] = hits.get("all", 0) + 1
 
 
 def pct(values: list[float], p: float) -> float:
@@ -192,29 +316,113 @@ def wait_ready(base: str, workers: int) -> None:
 def start_ingest(db: str, n: int, env: dict[str, str]) -> subprocess.Popen[bytes] | None:
     """``newstrace ingest`` of ``n`` real news texts (PolNeAR train, under
     ``../shared/data``) into the served store, started as the timed run starts: the
-    server answers while a writer adds articles."""
+    server answers while a writer adds articles.
+
+    Each text gets a last line naming this run, so that it is a new article on a
+    store reused from an earlier run too (an article id is its text's digest: the same
+    texts again would be known already, and nothing would be written beside the
+    readers)."""
     if n <= 0:
         return None
     texts = sorted((ROOT.parent / "shared/data/polnear/train/text").glob("*.txt"))[:n]
     if not texts:
         raise SystemExit("--ingest-beside needs ../shared/data/polnear/train/text")
     folder = Path(tempfile.mkdtemp(prefix="newstrace-bench-ingest-"))
+    run = f"\n\nBenchmark run {time.time_ns()}.\n".encode()
     for path in texts:
-        (folder / path.name).write_bytes(path.read_bytes())
+        (folder / path.name).write_bytes(path.read_bytes() + run)
     return subprocess.Popen([sys.executable, "-m", "newstrace", "ingest", str(folder),
                              "--db", db, "--quiet"], env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 
-def finish_ingest(ingest: subprocess.Popen[bytes] | None) -> str:
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) that process ``pid``, its live descendants and the
+    children it reaped have used so far, from ``/proc`` (Linux; 0.0 elsewhere or when
+    the process is gone). A process that ended but is not reaped yet still counts."""
+    stats: dict[int, tuple[int, float]] = {}
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    try:
+        entries = [e for e in Path("/proc").iterdir() if e.name.isdigit()]
+    except OSError:
+        return 0.0
+    for entry in entries:
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        own = int(fields[11]) + int(fields[12])
+        reaped = int(fields[13]) + int(fields[14])
+        stats[int(entry.name)] = (int(fields[1]), (own + reaped) / ticks)
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        if current in stats:
+            total += stats[current][1]
+            todo.extend(child for child, (parent, _) in stats.items() if parent == current)
+    return total
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores have spent busy since boot (``/proc/stat``; 0.0 elsewhere)."""
+    try:
+        first = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return 0.0
+    values = [int(v) for v in first]
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    steal = values[7] if len(values) > 7 else 0
+    return (sum(values[:8]) - idle - steal) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_now(server: int, ingest: int | None) -> dict[str, float]:
+    """Where the machine's CPU has gone so far: these clients, the server's processes,
+    the ingest beside them, and the machine as a whole (the rest is other work)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return {"clients": me.ru_utime + me.ru_stime, "server": tree_cpu(server),
+            "ingest": tree_cpu(ingest) if ingest else 0.0, "machine": machine_busy(),
+            "wall": time.monotonic()}
+
+
+def cpu_shares(before: dict[str, float], after: dict[str, float]) -> str:
+    """The CPU each part used during the timed run, in cores (of ``os.cpu_count()``)."""
+    wall = after["wall"] - before["wall"]
+    used = {k: (after[k] - before[k]) / wall for k in ("clients", "server", "ingest",
+                                                        "machine")}
+    others = max(0.0, used["machine"] - used["clients"] - used["server"] - used["ingest"])
+    return (f"CPU during the timed run, in cores of {os.cpu_count()}: server "
+            f"{used['server']:.2f}, clients {used['clients']:.2f}, ingest "
+            f"{used['ingest']:.2f}, other work on the machine {others:.2f} (machine busy "
+            f"{used['machine']:.2f})")
+
+
+def has_ended(pid: int) -> bool:
+    """Whether child ``pid`` has exited, without reaping it (its CPU stays readable in
+    ``/proc`` for :func:`tree_cpu` until :func:`finish_ingest` reaps it)."""
+    try:
+        return os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None
+    except ChildProcessError:
+        return True
+
+
+async def watch(ingest: subprocess.Popen[bytes] | None, start: float, until: float,
+                ended: list[float]) -> None:
+    """Note when the ingest beside the run ended (seconds into the run)."""
+    while ingest is not None and time.monotonic() < until:
+        if has_ended(ingest.pid):
+            ended.append(time.monotonic() - start)
+            return
+        await asyncio.sleep(0.1)
+
+
+def finish_ingest(ingest: subprocess.Popen[bytes] | None, ended: list[float],
+                  added: int) -> str:
     """How the ingest beside the run went, for the report."""
     if ingest is None:
         return "no ingest beside"
-    done = ingest.poll() is not None
-    if not done:
-        ingest.wait(600)
-    return (f"an ingest of new texts ran beside it ({'finished within' if done else 'outlasted'}"
-            f" the run, exit {ingest.returncode})")
+    when = (f"its first {ended[0]:.1f} s" if ended else "all of it, and went on after")
+    return (f"an ingest of {added:,} new articles ran beside it, for {when} "
+            f"(exit {ingest.returncode})")
 
 
 def main() -> None:
@@ -230,6 +438,10 @@ def main() -> None:
     ap.add_argument("--ingest-beside", type=int, default=500, metavar="N",
                     help="ingest N new text files into the store during the timed run "
                          "(0: none)")
+    ap.add_argument("--client", choices=tuple(CLIENTS), default="lean",
+                    help="lean: a small HTTP/1.1 client (LeanClient); httpx: "
+                         "httpx.AsyncClient, which costs the shared machine more per "
+                         "request")
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks/web.md"))
     args = ap.parse_args()
     db = args.db or os.path.join(tempfile.mkdtemp(prefix="newstrace-bench-"), "bench.db")
@@ -249,20 +461,36 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     ingested = "no ingest beside"
+    cpu = ""
     try:
         wait_ready(base, args.workers)
         lat: dict[str, list[float]] = {}
         floor: dict[str, list[float]] = {}
         errors: list[str] = []
 
-        async def run(into: dict[str, list[float]], seconds: float, cheap: bool) -> None:
-            until = time.monotonic() + seconds
-            await asyncio.gather(*(client(base, stories, claims, until, into, errors, i,
-                                          cheap, args.mix) for i in range(args.clients)))
+        ended: list[float] = []
+        hits: dict[str, int] = {}
+
+        async def run(into: dict[str, list[float]], seconds: float, cheap: bool,
+                      ingest: subprocess.Popen[bytes] | None = None) -> None:
+            start = time.monotonic()
+            until = start + seconds
+            await asyncio.gather(watch(ingest, start, until, ended),
+                                 *(client(base, stories, claims, until, into, errors, i,
+                                          cheap, args.mix, args.client, hits)
+                                   for i in range(args.clients)))
         asyncio.run(run(floor, args.seconds / 3, True))
+        hits.clear()
+        with Store.open(db) as store:
+            articles_before = store.count()
+        before = cpu_now(server.pid, None)
         ingest = start_ingest(db, args.ingest_beside, env)
-        asyncio.run(run(lat, args.seconds, False))
-        ingested = finish_ingest(ingest)
+        asyncio.run(run(lat, args.seconds, False, ingest))
+        cpu = cpu_shares(before, cpu_now(server.pid, ingest.pid if ingest else None))
+        if ingest is not None:
+            ingest.wait(600)  # reaped now, after its CPU was read
+        with Store.open(db) as store:
+            ingested = finish_ingest(ingest, ended, store.count() - articles_before)
     finally:
         server.terminate()
         server.wait(10)
@@ -270,36 +498,39 @@ def main() -> None:
     rows = []
     for name, values in sorted(lat.items(), key=lambda kv: kv[0] != "all"):
         rows.append(f"| {name} | {len(values)} | {statistics.median(values):.1f} | "
-                    f"{pct(values, 95):.1f} | {pct(values, 99):.1f} |")
+                    f"{pct(values, 95):.1f} | {pct(values, 99):.1f} | "
+                    f"{100 * hits.get(name, 0) / len(values):.0f} |")
     p95 = pct(lat["all"], 95)
     floor_values = floor["all"]
     floor_p95 = pct(floor_values, 95)
     rows.append(f"| floor, same clients: /api/health (the cheapest request) | {len(floor_values)} "
                 f"| {statistics.median(floor_values):.1f} | {floor_p95:.1f} | "
-                f"{pct(floor_values, 99):.1f} |")
+                f"{pct(floor_values, 99):.1f} | - |")
     text = "\n".join([
         "# Web API load benchmark",
         "",
         f"`PYTHONPATH=src python benchmarks/web_load.py --articles {args.articles} "
         f"--clients {args.clients} --seconds {args.seconds:g} --workers {args.workers} "
-        f"--mix {args.mix} --ingest-beside {args.ingest_beside}`",
+        f"--mix {args.mix} --ingest-beside {args.ingest_beside}"
+        f"{' --client ' + args.client if args.client != 'lean' else ''}`",
         "",
         f"- {args.articles} synthetic articles (seeded; 150-400 words, 40 outlets, 2023 dates), "
         f"{len(stories):,} stories x 20 articles x 3 events, {len(claims):,} claims, "
         f"{args.articles // 10:,} reuse pairs; SQLite store {built}",
         f"- server: `newstrace serve --workers {args.workers}` (uvicorn, "
         f"{args.workers} process{'es' if args.workers > 1 else ''}) on 127.0.0.1; clients: "
-        f"{args.clients} httpx.AsyncClient tasks in one process for {args.seconds:g} s "
+        f"{args.clients} {CLIENT_NAMES[args.client]} tasks in one process for {args.seconds:g} s "
         "over loopback",
         f"- machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
         f"- mix: {MIXES[args.mix]}; {ingested}",
         f"- {total} requests, {total / args.seconds:.0f} req/s, {len(errors)} errors",
+        f"- {cpu}",
         f"- **p95 {p95:.1f} ms** (target < 200 ms): {'met' if p95 < 200 else 'NOT met'}; "
         f"{p95 / floor_p95:.2f}x the p95 of the cheapest request under the same load "
         f"({floor_p95:.1f} ms, {len(floor_values) / (args.seconds / 3):.0f} req/s)",
         "",
-        "| request | n | p50 ms | p95 ms | p99 ms |",
-        "|---|---|---|---|---|",
+        "| request | n | p50 ms | p95 ms | p99 ms | cache hits % |",
+        "|---|---|---|---|---|---|",
         *rows,
         "",
     ])
