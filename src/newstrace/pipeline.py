@@ -29,7 +29,13 @@ from newstrace.ingest import describe_failure, iter_inputs
 from newstrace.ingest.files import safe_text
 from newstrace.records import Article, InputError, RawDocument
 from newstrace.registry import REPORT_KEYS, STAGES
-from newstrace.scopes import components, item_article_ids, merge_items, scope_key
+from newstrace.scopes import (
+    components,
+    in_canonical_order,
+    item_article_ids,
+    merge_items,
+    scope_key,
+)
 from newstrace.stages import (
     KeyIndex,
     MemoryProducts,
@@ -425,6 +431,7 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
 
     # 1. link
     links: list[tuple[str, str]] = []
+    replaced: set[str] = set()  # ids of stored items a link re-made (a story placed again)
     found: dict[str, list[dict[str, Any]]] = {}
     for stage in loaded:
         if stage.failure or stage.link is None:
@@ -443,6 +450,7 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
             continue
         keep_state(stage.stage.name, result.state)
         links.extend(result.records.get("links", []))
+        replaced.update(result.records.get("replaced", []))
         for key, items in result.report.items():
             found.setdefault(key, []).extend(items)
 
@@ -468,9 +476,12 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
         member_ids = stored + [i for i in member_ids if i not in in_store]
         by_id.update({a.id: a for a in store.get_many([i for i in member_ids
                                                        if i not in by_id])})
-    members = [by_id[i] for i in member_ids if i in by_id]
+    # analysed in canonical order: the answer does not depend on the order of arrival
+    members = in_canonical_order(by_id[i] for i in member_ids if i in by_id)
     for kind in ("reuse", "stories"):
         for item in previous.get(kind, []):
+            if item.get("id") in replaced:
+                continue  # its members are the link's now
             ids = item_article_ids(item)
             links.extend((ids[0], other) for other in ids[1:])
     for item in found.get("reuse", []):

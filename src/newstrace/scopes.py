@@ -24,6 +24,9 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from newstrace.nlp.temporal import trusted_date
+from newstrace.records import Article
+
 #: item fields that name one article
 ARTICLE_FIELDS = ("article_id", "original", "copy", "first_report")
 
@@ -46,6 +49,21 @@ def scope_key(article_ids: Iterable[str]) -> str:
     however they arrived."""
     digest = hashlib.sha1("\n".join(sorted(set(article_ids))).encode()).hexdigest()
     return "scope-" + digest[:20]
+
+
+def in_canonical_order(articles: Iterable[Article]) -> list[Article]:
+    """Articles in the order a scope is analysed in, whatever order they arrived in: by
+    trusted date (:func:`newstrace.nlp.temporal.trusted_date`; the undated last), then
+    id. What is "earlier" to a stage (the first wording of a claim) is so by time.
+
+    >>> a = Article(id="b", source="x", text="t", published="2023-02-24")
+    >>> b = Article(id="a", source="y", text="t")
+    >>> [x.id for x in in_canonical_order([b, a])]
+    ['b', 'a']
+    """
+    def key(article: Article) -> tuple[str, str]:
+        return (trusted_date(article.text, article.published)[0] or "9999-99-99", article.id)
+    return sorted(articles, key=key)
 
 
 def components(ids: Sequence[str], links: Iterable[tuple[str, str]]) -> list[list[str]]:

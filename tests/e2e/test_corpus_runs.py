@@ -81,8 +81,6 @@ def test_the_seeds_in_two_runs_give_the_answer_of_one(one_run, store_url, tmp_pa
         assert report_differences(answer(corpus.report()), answer(one_run)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="stories are clustered online, in arrival order: in "
-                   "reverse order 002 (2022) joins the drone story before 000 opens it")
 def test_the_seeds_one_by_one_in_reverse_give_the_answer_of_one(one_run, tmp_path) -> None:
     with Corpus.open(str(tmp_path / "rev.db")) as corpus:
         seed_runs(corpus, tmp_path, [[SEED_004], [SEED_002], [SEED_001], [SEED_000]])
@@ -143,13 +141,49 @@ def analysed(store: Store, articles: list[Article], runs: int) -> dict[str, Any]
     return answer(report_from_store(store, Selection()))
 
 
+def _pairs(report: dict[str, Any], events: bool) -> set[tuple[str, str]]:
+    """The article pairs clustered together: in one event, or in one story."""
+    groups = ([e["article_ids"] for s in report["stories"] for e in s["events"]] if events
+              else [[a for e in s["events"] for a in e["article_ids"]]
+                    for s in report["stories"]])
+    return {(x, y) for g in groups for x in g for y in g if x < y}
+
+
+def pair_f1(a: set[tuple[str, str]], b: set[tuple[str, str]]) -> float:
+    return 1.0 if not a and not b else 2 * len(a & b) / (len(a) + len(b))
+
+
+#: How far a corpus fed in several runs, in any order, may be from one run (issue 15's
+#: stated tolerance). Articles are placed in canonical order (date, then id) and a
+#: story a late article joins is placed again, so arrivals in canonical order give one
+#: run's clusters exactly; ECB+ has no dates, so its runs are not in that order, and
+#: the term weights of stories no late article touched are those of their day:
+#: measured on ECB+ dev in 4 runs (in file order / reversed): event pairs F1 0.993 /
+#: 0.997, story pairs 0.940 / 0.985, claims with the same articles 3,802 of 3,810;
+#: reuse pairs 1.000 / 0.989 (reversed: 236 edges against 239, 155 of them reversed for
+#: want of evidence of direction).
+EVENT_PAIRS_F1 = 0.98
+REUSE_PAIRS_F1 = 0.98
+STORY_PAIRS_F1 = 0.90
+SAME_CLAIMS = 0.99
+
+
 def same_answer(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
-    """Differences in events, edges and claims (with their origins)."""
-    events = {k: sorted(sorted(e["article_ids"]) for s in r["stories"] for e in s["events"])
-              for k, r in (("a", a), ("b", b))}
-    out = [] if events["a"] == events["b"] else ["events differ"]
-    for key in ("reuse", "claims"):
-        out += report_differences(a[key], b[key], path=key)
+    """Differences beyond the tolerance in events, stories, edges and claims."""
+    out = []
+    for events, floor in ((True, EVENT_PAIRS_F1), (False, STORY_PAIRS_F1)):
+        f1 = pair_f1(_pairs(a, events), _pairs(b, events))
+        if f1 < floor:
+            out.append(f"{'event' if events else 'story'} pairs F1 {f1:.3f} < {floor}")
+    # an edge's direction with no dated or textual evidence is its ingest order's, and
+    # which candidate pairs reuse compares depends on what came before
+    edges = [{tuple(sorted((e["original"], e["copy"]))) for e in r["reuse"]} for r in (a, b)]
+    if (f1 := pair_f1(*edges)) < REUSE_PAIRS_F1:
+        out.append(f"reuse pairs F1 {f1:.3f} < {REUSE_PAIRS_F1}")
+    claims_b = {tuple(sorted(c["article_ids"])) for c in b["claims"]}
+    same = sum(tuple(sorted(c["article_ids"])) in claims_b for c in a["claims"])
+    if same < SAME_CLAIMS * max(len(a["claims"]), len(b["claims"])):
+        out.append(f"claims with the same articles: {same} of {len(a['claims'])}")
     return out
 
 
@@ -160,15 +194,17 @@ def ecb_one_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-# 772 runs take 3-4 minutes on a quiet 2-core machine: past the suite's default timeout
-# when the machine is busy
-@pytest.mark.parametrize("runs", [4, pytest.param(772, marks=pytest.mark.timeout(900))])
-def test_ecb_dev_in_several_runs_gives_the_answer_of_one(ecb_one_run, runs, tmp_path) -> None:
+# 772 runs take several minutes on a quiet 2-core machine: past the suite's default
+# timeout when the machine is busy
+@pytest.mark.parametrize("runs,reverse", [
+    (4, False), (4, True), pytest.param(772, False, marks=pytest.mark.timeout(1200))])
+def test_ecb_dev_in_several_runs_gives_the_answer_of_one(ecb_one_run, runs, reverse,
+                                                         tmp_path) -> None:
     # 772 runs: one article a run, each recomputing the scope it joins
     articles = ecb_articles()
     assert len(articles) == 772
     with Store.open(str(tmp_path / "runs.db")) as store:
-        several = analysed(store, articles, runs)
+        several = analysed(store, articles[::-1] if reverse else articles, runs)
     assert ecb_one_run["claims"] and ecb_one_run["reuse"] and len(ecb_one_run["stories"]) > 10
     assert same_answer(ecb_one_run, several) == []
 

@@ -101,3 +101,39 @@ def test_titles_and_summaries_come_from_originals_not_known_copies(
     assert not any("price and quality" in t for t in texts)
     assert "price and size of the equipment are ongoing" in story["summary"]
     assert story["title"] == seeds["000"].title
+
+
+def _clusters(clusterer: StoryClusterer, ids: list[str]) -> set[tuple[frozenset[str], str]]:
+    """Each article's event (as its members) and story (as its members)."""
+    out = set()
+    for a in ids:
+        event = clusterer.events[clusterer.event_of[a]]
+        out.add((frozenset(event.members), frozenset(clusterer.story_members(event.parent))))
+    return out
+
+
+def test_any_order_of_arrival_places_the_seeds_alike(seeds: dict[str, Article]) -> None:
+    from newstrace.stories.features import extract
+
+    features = {k: extract(a) for k, a in seeds.items()}
+    by_id = {f.article_id: f for f in features.values()}
+    ids = list(by_id)
+
+    def known(wanted: list[str]) -> dict:
+        return {i: by_id[i] for i in wanted}
+
+    one = StoryClusterer()
+    one.place_all(list(features.values()), known)
+    expected = _clusters(one, ids)
+    # 002 (a 2022 story) apart; 000, 001 and 004 one event
+    assert len({story for _, story in expected}) == 2
+    for order in (["004", "002", "001", "000"], ["001", "000", "004", "002"]):
+        late = StoryClusterer()
+        for name in order:  # one article a batch: late originals are placed again
+            late.place_all([features[name]], known)
+        assert _clusters(late, ids) == expected, order
+    # without the stored articles' features nothing is placed again: arrival decides
+    blind = StoryClusterer()
+    for name in ["004", "002", "001", "000"]:
+        blind.place_all([features[name]])
+    assert _clusters(blind, ids) != expected

@@ -46,7 +46,7 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
     from newstrace.claims.products import extract_kind
     from newstrace.pipeline import _load
     from newstrace.registry import STAGES
-    from newstrace.scopes import scope_key
+    from newstrace.scopes import in_canonical_order, scope_key
     from newstrace.spark.articles import one_process
     from newstrace.stages import MemoryProducts, StageContext, StageResult
     from newstrace.stories import FEATURES_PRODUCT
@@ -56,8 +56,12 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
     loaded = [_load(stage) for stage in STAGES]
     claims_kind = extract_kind()
     for _, (article_rows, edge_rows, story_rows) in scopes:
-        ordered = sorted(article_rows, key=lambda r: r[0])
-        articles = [Article.from_dict(json.loads(r[1])) for r in ordered]
+        arrived = [(r, Article.from_dict(json.loads(r[1])))
+                   for r in sorted(article_rows, key=lambda r: r[0])]
+        row_of = {id(a): r for r, a in arrived}
+        # in the single machine's canonical order (the order of arrival decides nothing)
+        articles = in_canonical_order(a for _, a in arrived)
+        ordered = [row_of[id(a)] for a in articles]
         scope = scope_key(a.id for a in articles)
         for (order, *_), article in zip(ordered, articles, strict=True):
             yield "member", (scope, order, article.id)

@@ -123,21 +123,20 @@ def verify(pairs: Iterable[tuple[int, int, int, str, str, str, str]]
 # -- stories ------------------------------------------------------------------------------------
 def cluster_stories(rows: Iterable[tuple[int, str, str | None]]
                     ) -> Iterator[tuple[str, str, str]]:
-    """Place every article ``(order, id, features JSON)`` in ingest order, as the
-    stories stage's ``link`` does; yield what each scope's analysis reads back: the
-    clusterer's rows ``(home, key, value JSON)``, ``home`` the article a row belongs
-    to (``""`` for document frequencies, keyed by term, and for the document counts,
-    key ``docs``)."""
+    """Place every article ``(order, id, features JSON)`` as one batch, as the stories
+    stage's ``link`` does (:meth:`StoryClusterer.place_all`); yield what each scope's
+    analysis reads back: the clusterer's rows ``(home, key, value JSON)``, ``home`` the
+    article a row belongs to (``""`` for document frequencies, keyed by term, and for
+    the document counts, key ``docs``)."""
     from newstrace.records import Article
     from newstrace.stories.clusterer import Cluster, StoryClusterer
     from newstrace.stories.features import extract, features_from_product
 
     clusterer = StoryClusterer()
-    for _order, data, features in sorted(rows, key=lambda r: r[0]):
-        if features is None:  # its features failed in the products: the stage's own way
-            clusterer.add_features(extract(Article.from_dict(json.loads(data))))
-        else:
-            clusterer.add_features(features_from_product(json.loads(features)))
+    batch = [extract(Article.from_dict(json.loads(data))) if features is None  # the stage's way
+             else features_from_product(json.loads(features))
+             for _order, data, features in sorted(rows, key=lambda r: r[0])]
+    clusterer.place_all(batch)  # one batch: in canonical order, as the stage's link does
     for article_id, event_id in clusterer.event_of.held.items():
         yield article_id, f"a:{article_id}", json.dumps(event_id)
     for prefix, clusters in (("e:", clusterer.events.held), ("s:", clusterer.stories.held)):

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from newstrace.nlp.temporal import trusted_date
@@ -16,6 +16,7 @@ from newstrace.records import Article
 from newstrace.stages import ProductCache, StageContext, StageResult
 from newstrace.stories.clusterer import StoryClusterer
 from newstrace.stories.features import (
+    Features,
     extract,
     features_from_product,
     features_to_product,
@@ -63,20 +64,34 @@ def _added(clusterer: StoryClusterer, articles: Sequence[Article]) -> list[Artic
 
 def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
          context: StageContext | None = None) -> StageResult:
-    """Add ``articles`` to the store-wide events and stories.
+    """Add ``articles`` to the store-wide events and stories, whatever order they and
+    the stored ones came in (:meth:`StoryClusterer.place_all`: a story a late article
+    joins ahead of stored ones is placed again, with their kept features).
 
     ``records["links"]`` ties each article to the other members of its story,
     whenever they came. With a store (``context.rows``) the events and stories are
     its rows; ``state`` only counts documents.
     """
     clusterer = _clusterer(state, context)
-    added = _added(clusterer, articles)
+    clusterer.prefetch_articles([a.id for a in articles])
+    added = [a for a in dict((a.id, a) for a in articles).values()
+             if a.id not in clusterer.event_of]
+    products = context.products if context else None
+    _features(clusterer, added, products)
+    clusterer.replayed.clear()
+    clusterer.emptied.clear()
+    clusterer.place_all([clusterer.features[a.id] for a in added],
+                        known=_known(clusterer, context))
     links: list[tuple[str, str]] = []
-    for story_id in sorted({clusterer.story_of(a.id) for a in articles} - {""}):
+    placed = [a.id for a in articles] + sorted(clusterer.replayed)
+    stories = {clusterer.story_of(a) for a in placed} - {""}
+    for story_id in sorted(stories):
         members = clusterer.story_members(story_id)
         links.extend((members[0], other) for other in members[1:])
+    # the stored stories placed again are re-made: their stored items are no longer so
     return StageResult(state=_new_state(clusterer) if added else None,
-                       records={"links": links})
+                       records={"links": links,
+                                "replaced": sorted(stories | clusterer.emptied)})
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
@@ -127,6 +142,23 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     return StageResult(report={"stories": stories},
                        state=_new_state(clusterer) if added else None,
                        records={"event_of": {a.id: clusterer.event_of[a.id] for a in articles}})
+
+
+def _known(clusterer: StoryClusterer, context: StageContext | None
+           ) -> Callable[[list[str]], dict[str, Features]] | None:
+    """What :meth:`StoryClusterer.place_all` reads stored articles' features with: this
+    process's, or the store's products (the article extracted again if it has none);
+    None without a store."""
+    if context is None or context.articles is None:
+        return None
+    load_articles = context.articles
+
+    def known(ids: list[str]) -> dict[str, Features]:
+        missing = [i for i in ids if i not in clusterer.features]
+        if missing:
+            _features(clusterer, load_articles(missing), context.products)
+        return {i: clusterer.features[i] for i in ids if i in clusterer.features}
+    return known
 
 
 def _features(clusterer: StoryClusterer, articles: Sequence[Article],

@@ -6,8 +6,16 @@ an arriving article is scored against the events that share its terms or names
 per-field TF-IDF cosines (title, body, names), the cosine of multilingual dense
 vectors, and a decay with the distance in time between event dates. It joins the
 best event above a threshold or opens a new one; a new event joins the best story
-above a lower threshold or opens one. Nothing is re-clustered on arrival, and the
-same articles in the same order give the same clusters.
+above a lower threshold or opens one.
+
+Arrival order does not decide the answer (:meth:`StoryClusterer.place_all`): a batch's
+articles are placed in their canonical order (date, then id), and a story that a
+late-arriving article joins ahead of members already placed (an original that comes
+after its copies) is placed again, every member in canonical order, their words counted
+again as they are placed. So articles arriving in canonical order, in one batch or
+many, give exactly the clusters of one batch; a late arrival gives those of one batch
+for the stories it touches, up to the document frequencies of the articles the replay
+does not touch (counted whole where one batch would count a prefix).
 
 >>> clusterer = StoryClusterer()
 >>> event_id, story_id = clusterer.add(article)  # doctest: +SKIP
@@ -18,6 +26,7 @@ from __future__ import annotations
 import base64
 import math
 from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +55,9 @@ MAX_TERMS = 300  # terms kept per cluster field (the heaviest)
 INDEX_TERMS = 15  # an article looks up events through its heaviest terms and names
 MAX_CANDIDATES = 30  # events scored per article: those sharing the most lookup keys
 STATE_VERSION = 1
+#: a story larger than this is not placed again for a late arrival (the cost of a
+#: replay is its members'): its newcomers are placed online, in canonical order
+REPLAY_MAX = 2_000
 ROWS_VERSION = "rows-1"  # the state of a clusterer whose structures are rows
 
 
@@ -110,6 +122,12 @@ class Cluster:
         return cluster
 
 
+def canonical(f: Features) -> tuple[str, str]:
+    """An article's place in the order the clusterer places articles in: by date (the
+    undated last), then id."""
+    return (f.date or "9999-99-99", f.article_id)
+
+
 class StoryClusterer:
     """Events and stories built one article at a time.
 
@@ -135,6 +153,9 @@ class StoryClusterer:
         self.event_of: StoredMap[str] = StoredMap(rows, "a:", str, str)
         self.index: StoredMap[list[str]] = StoredMap(rows, "i:", list, list)  # key -> events
         self.features: dict[str, Features] = {}  # this session's articles, for summaries
+        #: the stories emptied and the articles placed again this session (:meth:`_replay`)
+        self.replayed: set[str] = set()
+        self.emptied: set[str] = set()
 
     def _maps(self) -> tuple[StoredMap[Any], ...]:
         return (self.words.df, self.name_df.df, self.events, self.stories,  # type: ignore[return-value]
@@ -213,21 +234,24 @@ class StoryClusterer:
             return event.id, event.parent or ""
         return self.add_features(extract(article))
 
-    def add_features(self, f: Features) -> tuple[str, str]:
-        """Place an article by its extracted features (the expensive part is done)."""
+    def add_features(self, f: Features, observe: bool = True) -> tuple[str, str]:
+        """Place an article by its extracted features (the expensive part is done);
+        ``observe=False``: its words are counted already (:meth:`place_all`)."""
         article_id = f.article_id
         self.features[article_id] = f
         self.words.df.prefetch((*f.title, *f.body))  # type: ignore[attr-defined]
         self.name_df.df.prefetch(f.names)  # type: ignore[attr-defined]
-        self.words.observe(list(f.title) + list(f.body))
-        self.name_df.observe(f.names)
+        if observe:
+            self._observe(f)
         keys = self._lookup_terms(f)
         self.index.prefetch(keys)
         shared = Counter(e for k in keys for e in self.index.get(k, [])[-200:])
         ranked = sorted(shared.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_CANDIDATES]
         candidates = sorted(e for e, _ in ranked)
         self.events.prefetch(candidates)
-        events = [self.events[e] for e in candidates]
+        # an event emptied to be placed again (:meth:`_replay`) is no candidate
+        events = [event for event in (self.events[e] for e in candidates) if event.members]
+        candidates = [event.id for event in events]
         self._prefetch_terms(events)
         scores = [self.similarity(f, event, f.date, event.date) for event in events]
         close = [n for n, score in enumerate(scores) if score >= self.event_threshold]
@@ -251,6 +275,86 @@ class StoryClusterer:
                 # only the last 200 are ever looked at
                 self.index[key] = [*bucket[-199:], best.id]
         return best.id, best.parent or ""
+
+    def _observe(self, f: Features) -> None:
+        self.words.observe(list(f.title) + list(f.body))
+        self.name_df.observe(f.names)
+
+    def place_all(self, batch: Sequence[Features],
+                  known: Callable[[list[str]], Mapping[str, Features]] | None = None) -> None:
+        """Place a batch of articles not placed yet, whatever order they came in.
+
+        They are placed in canonical order (:func:`canonical`), each counted in the
+        document frequencies as it is placed; then each story one of them joined ahead
+        of a member placed
+        before this batch (the batch holds an earlier article than it) is placed again
+        (:meth:`_replay`), which needs those members' features: ``known(ids)`` (a story
+        whose members' features are not all known is left as placed).
+
+        >>> clusterer = StoryClusterer()
+        >>> clusterer.place_all([features_of(a) for a in articles])  # doctest: +SKIP
+        """
+        fresh = list({f.article_id: f for f in batch
+                      if f.article_id not in self.event_of}.values())
+        if not fresh:
+            return
+        self.words.df.prefetch(t for f in fresh for t in (*f.title, *f.body))  # type: ignore[attr-defined]
+        self.name_df.df.prefetch(t for f in fresh for t in f.names)  # type: ignore[attr-defined]
+        fresh.sort(key=canonical)
+        for f in fresh:
+            self.add_features(f)
+        if known is None:
+            return
+        first_new: dict[str, tuple[str, str]] = {}
+        for f in fresh:  # in canonical order: the first seen is a story's earliest newcomer
+            first_new.setdefault(self.story_of(f.article_id), canonical(f))
+        new_ids = {f.article_id for f in fresh}
+        late: list[str] = []
+        for story_id, earliest in sorted(first_new.items()):
+            if not story_id:
+                continue
+            members = self.story_members(story_id)
+            old = [a for a in members if a not in new_ids]
+            if not old or len(members) > REPLAY_MAX:
+                continue
+            found = known(old)
+            if len(found) < len(old):
+                continue
+            if any(canonical(found[a]) > earliest for a in old):
+                late.append(story_id)
+        if late:
+            self.replayed.update(self._replay(late, known))
+
+    def _replay(self, story_ids: list[str],
+                known: Callable[[list[str]], Mapping[str, Features]]) -> list[str]:
+        """Place every member of ``story_ids`` again, in canonical order: their events
+        and stories are emptied first (rows are never deleted: an empty cluster is none)
+        and dropped from the lookup keys that lead to them. Returns the members."""
+        event_ids = [e for s in story_ids for e in self.stories[s].members]
+        self.events.prefetch(event_ids)
+        members = [a for e in event_ids for a in self.events[e].members]
+        features = dict(known(members))
+        for s in story_ids:
+            self.stories[s] = Cluster(s)
+        self.emptied.update(story_ids)
+        for e in event_ids:
+            self.events[e] = Cluster(e)
+        emptied = set(event_ids)
+        keys = sorted({k for a in members for k in self._lookup_terms(features[a])})
+        self.index.prefetch(keys)
+        for key in keys:
+            bucket = self.index.get(key, [])
+            kept = [e for e in bucket if e not in emptied]
+            if len(kept) != len(bucket):
+                self.index[key] = kept
+        # counted again as each is placed: the frequencies it is placed with are those
+        # of the articles before it (and of every article the replay does not touch)
+        for a in members:
+            self.words.forget(list(features[a].title) + list(features[a].body))
+            self.name_df.forget(features[a].names)
+        for f in sorted((features[a] for a in members), key=canonical):
+            self.add_features(f)
+        return members
 
     def _place_in_story(self, event: Cluster, neighbour_events: list[str]) -> None:
         parents = {self.events[e].parent for e in neighbour_events}

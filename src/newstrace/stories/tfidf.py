@@ -31,6 +31,13 @@ class IncrementalTfidf:
             df[term] = df.get(term, 0) + 1
         self.docs += 1
 
+    def forget(self, terms: Iterable[str]) -> None:
+        """Undo :meth:`observe` of a document (it is counted again when placed again)."""
+        df = self.df
+        for term in set(terms):
+            df[term] = max(0, df.get(term, 0) - 1)
+        self.docs = max(0, self.docs - 1)
+
     def idf(self, term: str) -> float:
         # smoothed: a term seen nowhere yet is as informative as the rarest one
         return math.log((1 + self.docs) / (1 + self.df.get(term, 0))) + 1.0
