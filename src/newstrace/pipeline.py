@@ -476,8 +476,7 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
         member_ids = stored + [i for i in member_ids if i not in in_store]
         by_id.update({a.id: a for a in store.get_many([i for i in member_ids
                                                        if i not in by_id])})
-    # analysed in canonical order: the answer does not depend on the order of arrival
-    members = in_canonical_order(by_id[i] for i in member_ids if i in by_id)
+    members = [by_id[i] for i in member_ids if i in by_id]
     for kind in ("reuse", "stories"):
         for item in previous.get(kind, []):
             if item.get("id") in replaced:
@@ -511,7 +510,8 @@ def _run_stages(articles: Sequence[Article], store: Store | None, stages: Sequen
                 known[owners.pop()].setdefault(kind, []).append(item)
     scoped: list[tuple[str, list[str], dict[str, list[dict[str, Any]]]]] = []
     for part, held in zip(parts, known, strict=True):
-        scope_articles = [by_id[i] for i in part]
+        # analysed in canonical order: the answer does not depend on the order of arrival
+        scope_articles = in_canonical_order(by_id[i] for i in part)
         results: dict[str, StageResult] = {}
         for stage in loaded:
             name = stage.stage.name
