@@ -78,12 +78,10 @@ def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
              if a.id not in clusterer.event_of]
     products = context.products if context else None
     _features(clusterer, added, products)
-    clusterer.replayed.clear()
-    clusterer.emptied.clear()
-    clusterer.place_all([clusterer.features[a.id] for a in added],
-                        known=_known(clusterer, context))
+    replayed = clusterer.place_all([clusterer.features[a.id] for a in added],
+                                   known=_known(clusterer, context))
     links: list[tuple[str, str]] = []
-    placed = [a.id for a in articles] + sorted(clusterer.replayed)
+    placed = [a.id for a in articles] + sorted(replayed.articles)
     stories = {clusterer.story_of(a) for a in placed} - {""}
     for story_id in sorted(stories):
         members = clusterer.story_members(story_id)
@@ -91,7 +89,7 @@ def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
     # the stored stories placed again are re-made: their stored items are no longer so
     return StageResult(state=_new_state(clusterer) if added else None,
                        records={"links": links,
-                                "replaced": sorted(stories | clusterer.emptied)})
+                                "replaced": sorted(stories | set(replayed.stories))})
 
 
 def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,

@@ -122,6 +122,15 @@ class Cluster:
         return cluster
 
 
+@dataclass
+class Replayed:
+    """What :meth:`StoryClusterer.place_all` placed again: the stories it emptied (their
+    ids may be taken again by the new placement) and their members."""
+
+    stories: list[str] = field(default_factory=list)
+    articles: list[str] = field(default_factory=list)
+
+
 def canonical(f: Features) -> tuple[str, str]:
     """An article's place in the order the clusterer places articles in: by date (the
     undated last), then id."""
@@ -153,9 +162,6 @@ class StoryClusterer:
         self.event_of: StoredMap[str] = StoredMap(rows, "a:", str, str)
         self.index: StoredMap[list[str]] = StoredMap(rows, "i:", list, list)  # key -> events
         self.features: dict[str, Features] = {}  # this session's articles, for summaries
-        #: the stories emptied and the articles placed again this session (:meth:`_replay`)
-        self.replayed: set[str] = set()
-        self.emptied: set[str] = set()
 
     def _maps(self) -> tuple[StoredMap[Any], ...]:
         return (self.words.df, self.name_df.df, self.events, self.stories,  # type: ignore[return-value]
@@ -234,15 +240,14 @@ class StoryClusterer:
             return event.id, event.parent or ""
         return self.add_features(extract(article))
 
-    def add_features(self, f: Features, observe: bool = True) -> tuple[str, str]:
-        """Place an article by its extracted features (the expensive part is done);
-        ``observe=False``: its words are counted already (:meth:`place_all`)."""
+    def add_features(self, f: Features) -> tuple[str, str]:
+        """Place an article by its extracted features (the expensive part is done)."""
         article_id = f.article_id
         self.features[article_id] = f
         self.words.df.prefetch((*f.title, *f.body))  # type: ignore[attr-defined]
         self.name_df.df.prefetch(f.names)  # type: ignore[attr-defined]
-        if observe:
-            self._observe(f)
+        self.words.observe(list(f.title) + list(f.body))
+        self.name_df.observe(f.names)
         keys = self._lookup_terms(f)
         self.index.prefetch(keys)
         shared = Counter(e for k in keys for e in self.index.get(k, [])[-200:])
@@ -276,20 +281,17 @@ class StoryClusterer:
                 self.index[key] = [*bucket[-199:], best.id]
         return best.id, best.parent or ""
 
-    def _observe(self, f: Features) -> None:
-        self.words.observe(list(f.title) + list(f.body))
-        self.name_df.observe(f.names)
-
     def place_all(self, batch: Sequence[Features],
-                  known: Callable[[list[str]], Mapping[str, Features]] | None = None) -> None:
+                  known: Callable[[list[str]], Mapping[str, Features]] | None = None
+                  ) -> Replayed:
         """Place a batch of articles not placed yet, whatever order they came in.
 
         They are placed in canonical order (:func:`canonical`), each counted in the
         document frequencies as it is placed; then each story one of them joined ahead
-        of a member placed
-        before this batch (the batch holds an earlier article than it) is placed again
-        (:meth:`_replay`), which needs those members' features: ``known(ids)`` (a story
-        whose members' features are not all known is left as placed).
+        of a member placed before this batch (the batch holds an earlier article than
+        it) is placed again (:meth:`_replay`), which needs those members' features:
+        ``known(ids)`` (a story whose members' features are not all known is left as
+        placed). Returns the stories emptied and the stored articles placed again.
 
         >>> clusterer = StoryClusterer()
         >>> clusterer.place_all([features_of(a) for a in articles])  # doctest: +SKIP
@@ -297,14 +299,14 @@ class StoryClusterer:
         fresh = list({f.article_id: f for f in batch
                       if f.article_id not in self.event_of}.values())
         if not fresh:
-            return
+            return Replayed()
         self.words.df.prefetch(t for f in fresh for t in (*f.title, *f.body))  # type: ignore[attr-defined]
         self.name_df.df.prefetch(t for f in fresh for t in f.names)  # type: ignore[attr-defined]
         fresh.sort(key=canonical)
         for f in fresh:
             self.add_features(f)
         if known is None:
-            return
+            return Replayed()
         first_new: dict[str, tuple[str, str]] = {}
         for f in fresh:  # in canonical order: the first seen is a story's earliest newcomer
             first_new.setdefault(self.story_of(f.article_id), canonical(f))
@@ -322,8 +324,7 @@ class StoryClusterer:
                 continue
             if any(canonical(found[a]) > earliest for a in old):
                 late.append(story_id)
-        if late:
-            self.replayed.update(self._replay(late, known))
+        return Replayed(late, self._replay(late, known) if late else [])
 
     def _replay(self, story_ids: list[str],
                 known: Callable[[list[str]], Mapping[str, Features]]) -> list[str]:
@@ -336,7 +337,6 @@ class StoryClusterer:
         features = dict(known(members))
         for s in story_ids:
             self.stories[s] = Cluster(s)
-        self.emptied.update(story_ids)
         for e in event_ids:
             self.events[e] = Cluster(e)
         emptied = set(event_ids)
