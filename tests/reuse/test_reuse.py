@@ -213,3 +213,27 @@ def test_an_index_in_a_store_finds_the_edges_of_one_in_memory(seeds, tmp_path) -
         assert found == in_memory and len(found) == 1
         again = StoredTables(store.key_index("reuse"), store.products, store.get_many, count)
         assert ReuseIndex(again).add_many(articles) == []  # all indexed already
+
+
+def test_an_edge_without_evidence_is_the_same_whichever_arrived_first(seeds) -> None:
+    import dataclasses
+
+    # 001 restates 000 (a rewrite); without dates, footer or credits nothing says which
+    # came first: the edge, its kind and its alignment must not depend on arrival
+    bare = {k: dataclasses.replace(seeds[k], published=None, boilerplate=[], outlet=None)
+            for k in ("000", "001")}
+    edges = []
+    for order in (("000", "001"), ("001", "000")):
+        index = ReuseIndex()
+        found = [e for k in order for e in index.add(bare[k])]
+        assert len(found) == 1
+        edges.append(found[0])
+    first, second = edges
+    assert (first.original, first.copy, first.kind) == (second.original, second.copy,
+                                                        second.kind)
+    assert first.score == pytest.approx(second.score, abs=1e-6)
+    assert [(p["original_index"], p["copy_index"]) for p in first.aligned] == [
+        (p["original_index"], p["copy_index"]) for p in second.aligned]
+    assert first.direction_confidence == 0.3
+    assert "canonical order" in " ".join(first.direction_evidence)
+    assert first.original == min(first.original, first.copy)  # undated: by id

@@ -3,8 +3,16 @@
 Evidence, strongest first: stated publication dates; a syndication footer
 ("The post ... appeared first on X") or a credit line ("(CNN) —") in one of them
 naming the other's outlet; one citing the other's outlet ("told CNN"); an
-excerpt is shorter than its source. Without any, the article ingested first is
-taken as the original, with low confidence.
+excerpt is shorter than its source. Without any, the direction is not known: the
+pair is taken in its canonical order (the dated one first, then by id), with low
+confidence, so that the answer is the same whichever of the two arrived first.
+
+>>> from newstrace.records import Article
+>>> a, b = Article("a1", "x", "Same words."), Article("b2", "y", "Same words.")
+>>> decide(a, b, kind="near-duplicate", a_sentences=1, b_sentences=1).original.id
+'a1'
+>>> decide(b, a, kind="near-duplicate", a_sentences=1, b_sentences=1).original.id
+'a1'
 """
 
 from __future__ import annotations
@@ -53,10 +61,16 @@ def _names_outlet(article: Article, outlet: str | None) -> str | None:
     return f"cites '{found.group(0)}'" if found else None
 
 
-def decide(
-    a: Article, b: Article, *, kind: str, a_sentences: int, b_sentences: int, order: dict[str, int]
-) -> Direction:
-    """Decide the direction between ``a`` and ``b`` (given in ingest order)."""
+def canonical_key(article: Article) -> tuple[bool, str, str]:
+    """The order taken when nothing says which came first: dated before undated, by
+    stated date, then by id (content-derived, so the same whatever the arrival)."""
+    date = _date(article)
+    return (date is None, date or "", article.id)
+
+
+def decide(a: Article, b: Article, *, kind: str, a_sentences: int, b_sentences: int) -> Direction:
+    """Decide the direction between ``a`` and ``b``; the order they are given in does not
+    matter."""
     da, db = _date(a), _date(b)
     if da and db and da != db:
         first, second = (a, b) if da < db else (b, a)
@@ -76,8 +90,11 @@ def decide(
     evidence = []
     if da and not db:
         evidence.append(f"only one states a date ({da})")
-    if kind == "excerpt":
-        first, second = (a, b) if a_sentences >= b_sentences else (b, a)
+    canonical = canonical_key(a) <= canonical_key(b)
+    if kind == "excerpt" and a_sentences != b_sentences:
+        first, second = (a, b) if a_sentences > b_sentences else (b, a)
         return Direction(first, second, [*evidence, "the excerpt is the shorter text"], 0.6)
-    first, second = (a, b) if order.get(a.id, 0) <= order.get(b.id, 0) else (b, a)
-    return Direction(first, second, [*evidence, "no dated or textual evidence: ingest order"], 0.3)
+    first, second = (a, b) if canonical else (b, a)
+    return Direction(first, second, [
+        *evidence, "no dated or textual evidence: direction unknown, taken in canonical "
+        "order (dated first, then by id)"], 0.3)

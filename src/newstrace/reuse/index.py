@@ -32,7 +32,7 @@ from newstrace.nlp.similarity import descending
 from newstrace.records import Article
 from newstrace.reuse.align import AlignedPair, align
 from newstrace.reuse.changes import replaced_phrases, sentence_changes
-from newstrace.reuse.direction import decide
+from newstrace.reuse.direction import canonical_key, decide
 from newstrace.reuse.entries import (
     LEAD,
     Entry,
@@ -236,21 +236,22 @@ class ReuseIndex:
 
     def compare(self, old: Entry, new: Entry, stage: str) -> ReuseEdge | None:
         """The edge between two entries, or None when neither reuses the other."""
-        order = {old.article.id: old.order, new.article.id: self.tables.indexed()}
         if stage == "exact" or old.digest == new.digest:
-            return self._edge(old, new, "duplicate", 1.0, order, exact=True)
-        jaccard = old.minhash.jaccard(new.minhash)
+            return self._edge(old, new, "duplicate", 1.0, exact=True)
+        # the alignment and its reading are not symmetric: the pair is compared in its
+        # canonical order, so the edge is the same whichever of the two arrived first
+        a, b = sorted((old, new), key=lambda e: canonical_key(e.article))
+        jaccard = a.minhash.jaccard(b.minhash)
         if jaccard >= NEAR_DUPLICATE_JACCARD:
-            return self._edge(old, new, "near-duplicate", jaccard, order)
-        if float(old.doc_vector @ new.doc_vector) < DOC_COSINE:
+            return self._edge(a, b, "near-duplicate", jaccard)
+        if float(a.doc_vector @ b.doc_vector) < DOC_COSINE:
             return None
-        pairs = align(old.full_vectors() @ new.full_vectors().T)
-        kind, score, _ = classify(
-            pairs, len(old.sentences), len(new.sentences), old.language, new.language
-        )
+        pairs = align(a.full_vectors() @ b.full_vectors().T)
+        kind, score, _ = classify(pairs, len(a.sentences), len(b.sentences), a.language,
+                                  b.language)
         if kind is None:
             return None
-        return self._edge(old, new, kind, score, order, pairs=pairs)
+        return self._edge(a, b, kind, score, pairs=pairs)
 
     def _edge(
         self,
@@ -258,7 +259,6 @@ class ReuseIndex:
         b: Entry,
         kind: str,
         score: float,
-        order: dict[str, int],
         *,
         pairs: list[AlignedPair] | None = None,
         exact: bool = False,
@@ -269,12 +269,11 @@ class ReuseIndex:
             kind=kind,
             a_sentences=len(a.sentences),
             b_sentences=len(b.sentences),
-            order=order,
         )
         original, copy = (a, b) if direction.original.id == a.article.id else (b, a)
         if pairs is None:
             pairs = align(original.full_vectors() @ copy.full_vectors().T)
-        elif original is not a:  # alignment was computed old -> new: flip it
+        elif original is not a:  # alignment was computed a -> b: flip it
             pairs = sorted(
                 (AlignedPair(p.copy_index, p.original_index, p.similarity) for p in pairs),
                 key=lambda p: (p.original_index, p.copy_index),
