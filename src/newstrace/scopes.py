@@ -24,7 +24,7 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from newstrace.nlp.temporal import trusted_date
+from newstrace.nlp.temporal import trusted_date_of
 from newstrace.records import Article
 
 #: item fields that name one article
@@ -62,7 +62,7 @@ def in_canonical_order(articles: Iterable[Article]) -> list[Article]:
     ['b', 'a']
     """
     def key(article: Article) -> tuple[str, str]:
-        return (trusted_date(article.text, article.published)[0] or "9999-99-99", article.id)
+        return (trusted_date_of(article)[0] or "9999-99-99", article.id)
     return sorted(articles, key=key)
 
 

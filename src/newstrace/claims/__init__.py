@@ -33,7 +33,7 @@ from newstrace.claims.resolve import Entity, resolve
 from newstrace.claims.tagger import tag_docs
 from newstrace.nlp import embeddings
 from newstrace.nlp.fastparse import parse_many
-from newstrace.nlp.temporal import trusted_date
+from newstrace.nlp.temporal import trusted_date_of
 from newstrace.records import Article
 from newstrace.stages import StageContext, StageResult
 
@@ -268,7 +268,7 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     mentions, attributions = extract(articles, products)
     entities = resolve(mentions)
     link_sources(attributions, mentions, entities)
-    claims = group_claims(attributions, {a.id: trusted_date(a.text, a.published)[0]
+    claims = group_claims(attributions, {a.id: trusted_date_of(a)[0]
                                          for a in articles},
                           same_statement=copied_statements(attributions, articles,
                                                            upstream.get("reuse")))

@@ -19,8 +19,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from newstrace.nlp.lexicon import MONTHS, WEEKDAYS
+
+if TYPE_CHECKING:
+    from newstrace.records import Article
 
 _MONTH = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|" \
          r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -158,6 +163,22 @@ def trusted_date(text: str, published: str | None) -> tuple[str | None, str | No
     return (published, "stated") if published else (None, None)
 
 
+def trusted_date_of(article: Article) -> tuple[str | None, str | None]:
+    """:func:`trusted_date` of an article, scanned once however many stages ask (the
+    scopes' order, the claims' dates, provenance, the timeline) within a run.
+
+    >>> from newstrace.records import Article
+    >>> trusted_date_of(Article("a1", "x", "The talks went on.", published="2023-01-30"))
+    ('2023-01-30', 'stated')
+    """
+    return _cached_trusted_date(article.text, article.published)
+
+
+# keyed by the text itself (not the id: an id is whatever the caller gave), and bounded:
+# it holds a run's texts, not a corpus'
+_cached_trusted_date = lru_cache(maxsize=4096)(trusted_date)
+
+
 def event_date(text: str, published: str | None) -> tuple[str | None, str | None]:
     """The article's event date (ISO) and where it came from: ``content`` or ``published``.
 
@@ -166,7 +187,7 @@ def event_date(text: str, published: str | None) -> tuple[str | None, str | None
     ("on Monday") count from the :func:`trusted_date`, not from a stated date the
     content contradicts.
     """
-    trusted, trusted_from = trusted_date(text, published)
+    trusted, trusted_from = _cached_trusted_date(text, published)
     reference = iso_day(trusted)
     weighted = weighted_mentions(text, reference)
     if reference:

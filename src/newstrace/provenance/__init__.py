@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from newstrace.nlp.temporal import trusted_date
+from newstrace.nlp.temporal import trusted_date_of
 from newstrace.provenance.anomalies import (
     anonymous_origins,
     date_conflicts,
@@ -48,7 +48,7 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     by_id = {a.id: a for a in articles}
     copies = {e["copy"]: e["original"] for e in reuse}
     # once per article: every claim's origins and every citation are dated by it
-    dates = {a.id: trusted_date(a.text, a.published)[0] for a in articles}
+    dates = {a.id: trusted_date_of(a)[0] for a in articles}
     citations = extract_citations(articles, claims, entities, dates)
     index = CitationIndex(by_id, citations, dates)  # once for the scope's every claim
     augmented = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from newstrace.nlp.temporal import trusted_date
+from newstrace.nlp.temporal import trusted_date_of
 from newstrace.records import Article
 from newstrace.stages import ProductCache, StageContext, StageResult
 from newstrace.stories.clusterer import StoryClusterer
@@ -182,7 +182,7 @@ def _features(clusterer: StoryClusterer, articles: Sequence[Article],
 def _timeline_entry(article: Article, features: dict[str, Any]) -> dict[str, Any]:
     """An article on its event's timeline, at its trusted date: a date its content
     contradicts (a republished story) is shown as stated, not used."""
-    trusted, trusted_from = trusted_date(article.text, article.published)
+    trusted, trusted_from = trusted_date_of(article)
     date = trusted or (features[article.id].date if article.id in features else None)
     entry = {"article_id": article.id, "date": date, "outlet": article.outlet,
              "title": article.title}
