@@ -120,11 +120,13 @@ _SAYS_NO = re.compile(r"[“\"]No[.!]?[”\"]")
 
 #: a cue or content that asks: "reporters asked whether ... was true" denies nothing
 _ASKS = re.compile(r"\b(ask(?:s|ed|ing)?|wonder(?:s|ed)?|question(?:s|ed)?)\b", re.I)
-_WHETHER = re.compile(r"^\W*(whether|if)\b", re.I)
+#: a content opening as an indirect question. Either word makes it deny nothing; only
+#: "whether" makes it no proposition, as "if" opens conditionals too ("if talks fail, ...")
+_QUESTION = re.compile(r"^\W*(?:(?P<whether>whether)|if)\b", re.I)
 
 
 def _asks(attribution: Attribution) -> bool:
-    return bool(_ASKS.search(attribution.cue.text) or _WHETHER.search(attribution.content.text))
+    return bool(_ASKS.search(attribution.cue.text) or _QUESTION.search(attribution.content.text))
 
 
 def is_denial(attribution: Attribution) -> bool:
@@ -169,11 +171,12 @@ def is_proposition(attribution: Attribution) -> bool:
     """
     return (len(attribution.content.text.split()) >= MIN_PROPOSITION_WORDS
             and bool(attribution.extra.get("predicate", True))
-            and not _OPEN_QUESTION.search(attribution.content.text))
+            and not _opens_with_whether(attribution.content.text))
 
 
-#: an indirect question's opening ("if" opens conditionals too: "if talks fail, ...")
-_OPEN_QUESTION = re.compile(r"^\W*whether\b", re.I)
+def _opens_with_whether(text: str) -> bool:
+    found = _QUESTION.search(text)
+    return bool(found and found.group("whether"))
 
 #: Earlier contents a new one is compared with (those at least ``NEIGHBOUR_FLOOR`` close,
 #: nearest first): grouping costs one blocked matrix product and a bounded loop, not a
