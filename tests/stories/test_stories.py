@@ -137,3 +137,38 @@ def test_any_order_of_arrival_places_the_seeds_alike(seeds: dict[str, Article]) 
     for name in ["004", "002", "001", "000"]:
         blind.place_all([features[name]])
     assert _clusters(blind, ids) != expected
+
+
+def test_a_story_reads_its_members_only_when_a_newcomer_comes_before_one(
+        seeds: dict[str, Article]) -> None:
+    from newstrace.stories.clusterer import canonical
+    from newstrace.stories.features import extract
+
+    features = sorted((extract(a) for a in seeds.values()), key=canonical)
+    by_id = {f.article_id: f for f in features}
+    asked: list[list[str]] = []
+
+    def known(wanted: list[str]) -> dict:
+        asked.append(wanted)
+        return {i: by_id[i] for i in wanted}
+
+    in_order = StoryClusterer()
+    for f in features:  # arrivals in canonical order: nothing stored comes after them
+        in_order.place_all([f], known)
+    assert asked == []
+    one = StoryClusterer()
+    one.place_all(features, known)
+    ids = list(by_id)
+    expected = _clusters(one, ids)
+    assert _clusters(in_order, ids) == expected
+    # rows of a version that kept no last member: the members are read to decide
+    # (the earliest of a story with others: 002 is a story of its own)
+    first = next(f for f in features
+                 if len(one.story_members(one.story_of(f.article_id))) > 1)
+    older = StoryClusterer()
+    older.place_all([f for f in features if f is not first], known)
+    for cluster in [*older.events.held.values(), *older.stories.held.values()]:
+        cluster.latest = None
+    asked.clear()
+    older.place_all([first], known)
+    assert asked and _clusters(older, ids) == expected

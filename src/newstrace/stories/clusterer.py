@@ -73,10 +73,25 @@ class Cluster:
     vector_sum: np.ndarray = field(default_factory=lambda: np.zeros(embeddings.DIM, np.float32))
     dates: list[str] = field(default_factory=list)
     parent: str | None = None
+    # the member last in canonical order (:func:`canonical`): what tells, without reading
+    # the members, whether a newcomer comes before one of them; None with members: not
+    # known (a row of a version that did not keep it)
+    latest: tuple[str, str] | None = None
     _cache: dict[str, Any] | None = None
+
+    @property
+    def latest_known(self) -> bool:
+        return self.latest is not None or not self.members
 
     def absorb(self, f: Features | Cluster, member: str | None) -> None:
         """Pool ``f``'s features into this cluster; ``member`` joins the member list."""
+        was_known = self.latest_known
+        theirs, known = ((canonical(f), True) if isinstance(f, Features)
+                         else (f.latest, f.latest_known))
+        if not (was_known and known):
+            self.latest = None
+        elif theirs is not None and (self.latest is None or theirs > self.latest):
+            self.latest = theirs
         if member is not None:
             self.members.append(member)
         for mine, theirs in ((self.title, f.title), (self.body, f.body), (self.names,
@@ -104,6 +119,7 @@ class Cluster:
                 "body": dict(self.body), "names": dict(self.names),
                 "vector_sum": base64.b64encode(self.vector_sum.astype(np.float32).tobytes())
                 .decode("ascii"), "dates": self.dates, "parent": self.parent,
+                "latest": None if self.latest is None else list(self.latest),
                 # the term weights in use, as they were when first needed: the clusters
                 # of a store read in a later run score exactly as if it had never stopped
                 "weights": None if self._cache is None else
@@ -115,6 +131,8 @@ class Cluster:
         cluster = cls(data["id"], list(data["members"]), Counter(data["title"]),
                       Counter(data["body"]), Counter(data["names"]), vector,
                       list(data["dates"]), data["parent"])
+        latest = data.get("latest")
+        cluster.latest = (latest[0], latest[1]) if latest else None
         weights = data.get("weights")
         if weights is not None:
             norm = float(np.linalg.norm(vector)) or 1.0
@@ -129,6 +147,11 @@ class Replayed:
 
     stories: list[str] = field(default_factory=list)
     articles: list[str] = field(default_factory=list)
+
+
+#: a story's last member in canonical order before a batch touched it: None when it had
+#: none, False when not known (a row of an older version)
+LastBefore = tuple[str, str] | bool | None
 
 
 def canonical(f: Features) -> tuple[str, str]:
@@ -240,8 +263,13 @@ class StoryClusterer:
             return event.id, event.parent or ""
         return self.add_features(extract(article))
 
-    def add_features(self, f: Features) -> tuple[str, str]:
-        """Place an article by its extracted features (the expensive part is done)."""
+    def add_features(self, f: Features,
+                     before: dict[str, LastBefore] | None = None
+                     ) -> tuple[str, str]:
+        """Place an article by its extracted features (the expensive part is done).
+
+        ``before`` collects, for each story the article joins, its last member in
+        canonical order before this batch touched it (:data:`LastBefore`)."""
         article_id = f.article_id
         self.features[article_id] = f
         self.words.df.prefetch((*f.title, *f.body))  # type: ignore[attr-defined]
@@ -266,12 +294,15 @@ class StoryClusterer:
             best = Cluster(f"event-{article_id}")
             self.events[best.id] = best
             best.absorb(f, article_id)
-            self._place_in_story(best, candidates)
+            self._place_in_story(best, candidates, before)
         else:
             best.absorb(f, article_id)
             self.events.touch(best.id)
             if best.parent:
-                self.stories[best.parent].absorb(f, None)
+                story = self.stories[best.parent]
+                if before is not None:
+                    before.setdefault(story.id, story.latest if story.latest_known else False)
+                story.absorb(f, None)
                 self.stories.touch(best.parent)
         self.event_of[article_id] = best.id
         for key in keys:
@@ -303,8 +334,9 @@ class StoryClusterer:
         self.words.df.prefetch(t for f in fresh for t in (*f.title, *f.body))  # type: ignore[attr-defined]
         self.name_df.df.prefetch(t for f in fresh for t in f.names)  # type: ignore[attr-defined]
         fresh.sort(key=canonical)
+        before: dict[str, LastBefore] = {}
         for f in fresh:
-            self.add_features(f)
+            self.add_features(f, before)
         if known is None:
             return Replayed()
         first_new: dict[str, tuple[str, str]] = {}
@@ -313,7 +345,10 @@ class StoryClusterer:
         new_ids = {f.article_id for f in fresh}
         late: list[str] = []
         for story_id, earliest in sorted(first_new.items()):
-            if not story_id:
+            prior = before.get(story_id, False)
+            if not story_id or prior is None:  # no member before this batch
+                continue
+            if prior is not False and prior <= earliest:  # nothing stored comes after
                 continue
             members = self.story_members(story_id)
             old = [a for a in members if a not in new_ids]
@@ -322,7 +357,7 @@ class StoryClusterer:
             found = known(old)
             if len(found) < len(old):
                 continue
-            if any(canonical(found[a]) > earliest for a in old):
+            if prior is not False or any(canonical(found[a]) > earliest for a in old):
                 late.append(story_id)
         return Replayed(late, self._replay(late, known) if late else [])
 
@@ -356,7 +391,9 @@ class StoryClusterer:
             self.add_features(f)
         return members
 
-    def _place_in_story(self, event: Cluster, neighbour_events: list[str]) -> None:
+    def _place_in_story(self, event: Cluster, neighbour_events: list[str],
+                        before: dict[str, LastBefore] | None = None
+                        ) -> None:
         parents = {self.events[e].parent for e in neighbour_events}
         self.stories.prefetch(p for p in parents if p)
         stories = [self.stories[s] for s in sorted(p for p in parents if p)]
@@ -368,6 +405,8 @@ class StoryClusterer:
         best = stories[close[first_best([scores[n] for n in close])]] if close else None
         if best is None:
             best = Cluster(f"story-{event.members[0]}")
+        if before is not None:
+            before.setdefault(best.id, best.latest if best.latest_known else False)
         best.absorb(event, event.id)
         self.stories[best.id] = best
         event.parent = best.id
