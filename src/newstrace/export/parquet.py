@@ -103,7 +103,7 @@ _COLUMNS: dict[str, list[_Column]] = {
          "near duplicates, mean aligned similarity x coverage for the rest"),
         ("coverage", _float, "share of the original's sentences found in the copy"),
         ("direction_evidence", _strs, "why original_id is the original"),
-        ("direction_confidence", _float, "0..1; 0.3 when nothing says which came first (canonical order)"),
+        ("direction_confidence", _float, "0..1; 0.3 when nothing says which came first"),
         ("aligned", _list(pa.struct([
             ("original_index", _int), ("copy_index", _int), ("original", _str),
             ("copy", _str), ("similarity", _float)])),
