@@ -210,3 +210,36 @@ def test_memory_products_keep_json_only() -> None:
     value["n"].append(2)  # what was saved is a copy
     assert products.load("demo/1", ["a"]) == {"a": {"n": [1]}}
     assert len(extract_kind()) <= 32 and extract_kind().startswith("claims.extract/")
+
+
+def test_a_scope_analysed_again_embeds_only_its_new_articles(
+        articles: list[Article], fresh: Fresh, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newstrace.claims.products import vectors_kind
+    from newstrace.nlp import embeddings
+
+    _, _, report = fresh
+    products = MemoryProducts()
+    first = analyze(articles[:3], state=None, upstream={}, products=products)
+    assert sorted(products.values[vectors_kind()]) == sorted(a.id for a in articles[:3])
+    # a later run, in a new process: nothing in the encoder's cache
+    monkeypatch.setattr(embeddings, "_CACHE", type(embeddings._CACHE)())
+    embedded: list[str] = []
+    encode = embeddings.encode
+
+    def counting(sentences: Any, **kwargs: Any) -> Any:
+        embedded.extend(sentences)
+        return encode(sentences, **kwargs)
+
+    monkeypatch.setattr(embeddings, "encode", counting)
+    again = analyze(articles[:3], state=None, upstream={}, products=products)
+    same_report(again.report, first.report)
+    from newstrace.claims.claims import texts_to_embed
+
+    kept_texts = set(texts_to_embed(again.records["attributions"]))
+    assert kept_texts and not kept_texts & set(embedded)  # read back, not embedded
+    embedded.clear()
+    whole = analyze(articles, state=None, upstream={}, products=products)
+    same_report(whole.report, report)  # with vectors read back: a fresh run's answer
+    fourth = [a for a in whole.records["attributions"] if a.article_id == articles[3].id]
+    assert set(texts_to_embed(fourth)) <= set(embedded)  # only the new one's, new
+    assert not kept_texts & set(embedded)

@@ -28,6 +28,7 @@ from newstrace.claims.products import (
     decode_extraction,
     encode_extraction,
     extract_kind,
+    grouping_vectors,
 )
 from newstrace.claims.resolve import Entity, resolve
 from newstrace.claims.tagger import tag_docs
@@ -268,10 +269,14 @@ def analyze(articles: Sequence[Article], *, state: dict[str, Any] | None,
     mentions, attributions = extract(articles, products)
     entities = resolve(mentions)
     link_sources(attributions, mentions, entities)
+    # a scope analysed again embeds only its new articles' texts: the others' are kept
+    vectors = (grouping_vectors(articles, attributions, products)
+               if products is not None else None)
     claims = group_claims(attributions, {a.id: trusted_date_of(a)[0]
                                          for a in articles},
                           same_statement=copied_statements(attributions, articles,
-                                                           upstream.get("reuse")))
+                                                           upstream.get("reuse")),
+                          vectors=vectors)
     return StageResult(
         report={"entities": [e.to_dict() for e in entities],
                 "claims": [c.to_dict() for c in claims]},

@@ -214,7 +214,8 @@ def _earlier_neighbours(vectors: np.ndarray) -> list[tuple[np.ndarray, np.ndarra
 
 def group_claims(attributions: list[Attribution],
                  dates: Mapping[str, str | None] | None = None,
-                 same_statement: Sequence[tuple[Attribution, Attribution]] = ()
+                 same_statement: Sequence[tuple[Attribution, Attribution]] = (),
+                 vectors: Mapping[str, np.ndarray] | None = None,
                  ) -> list[Claim]:
     """Claims from attributions of any number of articles, in a deterministic order.
 
@@ -225,17 +226,19 @@ def group_claims(attributions: list[Attribution],
     (:func:`newstrace.nlp.temporal.trusted_date`), so that a denial is tied only to a
     claim of its own time. ``same_statement``: pairs of attributions known to be one
     statement (an original's and its copy's, aligned by the reuse stage): the later of
-    the two joins the claim of the earlier.
+    the two joins the claim of the earlier. ``vectors``: the vectors of texts to embed
+    (:func:`texts_to_embed`) known already, read back from a store
+    (:func:`newstrace.claims.products.grouping_vectors`); the others are embedded.
     """
     attributions, denial_flags = _claimable(attributions)
     if not attributions:
         return []
-    contents = embeddings.encode([proposition_text(a) for a in attributions])
+    contents = _vectors_of([proposition_text(a) for a in attributions], vectors)
     denial_rows = [i for i, flag in enumerate(denial_flags) if flag]
     sentences = np.zeros_like(contents)
     if denial_rows:
-        sentences[denial_rows] = embeddings.encode(
-            [_sentence(attributions[i]).text for i in denial_rows])
+        sentences[denial_rows] = _vectors_of(
+            [_sentence(attributions[i]).text for i in denial_rows], vectors)
     neighbours = _earlier_neighbours(contents)
     position = {id(a): i for i, a in enumerate(attributions)}
     earlier_twin: dict[int, int] = {}  # an attribution -> the earlier one it restates
@@ -394,6 +397,17 @@ def _closest_claim(i: int, vector: np.ndarray, neighbours: tuple[np.ndarray, np.
     close = sorted(c for c, score in scores.items() if score > 0)
     # the first claim on a tie, on every machine
     return close[first_best([scores[c] for c in close])] if close else -1
+
+
+def _vectors_of(texts: list[str], known: Mapping[str, np.ndarray] | None) -> np.ndarray:
+    """The vectors of ``texts``: those ``known``, the others embedded; all as a store
+    keeps them (:func:`newstrace.nlp.embeddings.compact`), so that claims group alike
+    whether a scope's vectors were computed now or read back."""
+    known = known or {}
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    fresh = dict(zip(missing, embeddings.encode(missing), strict=True)) if missing else {}
+    return embeddings.compact(np.vstack([known[t] if t in known else fresh[t]
+                                         for t in texts]))
 
 
 def _claimable(attributions: list[Attribution]) -> tuple[list[Attribution], list[bool]]:

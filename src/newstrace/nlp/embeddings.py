@@ -260,6 +260,17 @@ def _remember(keys: Sequence[bytes], vectors: np.ndarray) -> None:
         _CACHE.popitem(last=False)
 
 
+def compact(vectors: np.ndarray) -> np.ndarray:
+    """Vectors as a store keeps them: float16 values (in float32 arrays), so that what is
+    read back from a store is what was computed before it was written.
+
+    >>> v = np.array([[0.1234567]], dtype=np.float32)
+    >>> bool(compact(v)[0, 0] == compact(compact(v))[0, 0]), compact(v).dtype
+    (True, dtype('float32'))
+    """
+    return vectors.astype(np.float16).astype(np.float32)
+
+
 def mean_vector(vectors: np.ndarray) -> np.ndarray:
     """Normalised mean of row vectors (a document's direction in embedding space)."""
     if len(vectors) == 0:

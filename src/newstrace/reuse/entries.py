@@ -18,6 +18,7 @@ import numpy as np
 from datasketch import LeanMinHash
 
 from newstrace.nlp import embeddings
+from newstrace.nlp.embeddings import compact
 from newstrace.nlp.sentences import split_sentences
 from newstrace.records import Article
 
@@ -47,12 +48,6 @@ class Entry:
             self.vectors = np.vstack([self.vectors, rest])
             self.grown = True
         return self.vectors
-
-
-def compact(vectors: np.ndarray) -> np.ndarray:
-    """Sentence vectors as the index keeps them: float16 values (in float32 arrays), so
-    that an entry read back from a store is the entry that was written."""
-    return vectors.astype(np.float16).astype(np.float32)
 
 
 def sentences_of(article: Article) -> list[str]:

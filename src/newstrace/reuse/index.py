@@ -36,7 +36,6 @@ from newstrace.reuse.direction import canonical_key, decide
 from newstrace.reuse.entries import (
     LEAD,
     Entry,
-    compact,
     entry_from_product,
     entry_to_product,
     sentences_of,
@@ -123,7 +122,7 @@ class ReuseIndex:
     # -- indexing -----------------------------------------------------------------------------
     def entry_for(self, article: Article, sentences: list[str] | None = None) -> Entry:
         sentences = sentences or sentences_of(article)
-        lead = compact(embeddings.encode(sentences[:LEAD]))
+        lead = embeddings.compact(embeddings.encode(sentences[:LEAD]))
         return Entry(
             article,
             sentences,
