@@ -373,7 +373,8 @@ def load_cmd(
     as_json: JsonOption = False,
 ) -> None:
     """Bring the Parquet tables of a Spark run into the store: then report, serve and
-    the library work on them. Loading a folder twice loads it once."""
+    the library work on them, and a later analyze links new articles to the loaded
+    ones (see docs/spark.md). Loading a folder twice loads it once."""
     from newstrace.spark.load import load_tables
 
     with _open_store(db) as store:
@@ -387,6 +388,9 @@ def load_cmd(
     else:
         err.print(f"[green]{counted(loaded['articles'], 'articles')}[/green], "
                   f"{loaded['scopes']} scope(s), {loaded['errors']} new error(s)  ->  {db}")
+        indexes = loaded["indexes"]
+        colour = "green" if indexes == "loaded" else "yellow"
+        err.print(f"  stage indexes [{colour}]{indexes}[/{colour}]")
 
 
 #: what the summary of a report counts, with each kind's name for one and for several

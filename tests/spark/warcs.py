@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import io
+from collections.abc import Sequence
 from pathlib import Path
 
 from warcio.statusandheaders import StatusAndHeaders
@@ -29,11 +30,14 @@ def _response(writer: WARCWriter, url: str, body: bytes,
         warc_headers_dict={"WARC-Date": FETCHED}))
 
 
-def seeds_warc(seeds: Path, path: Path) -> Path:
-    """The seed texts as the responses of one gzipped WARC file, in name order."""
+def seeds_warc(seeds: Path, path: Path, names: Sequence[str] | None = None) -> Path:
+    """The seed texts (those of ``names``, or all) as the responses of one gzipped WARC
+    file, in name order."""
     with path.open("wb") as handle:
         writer = WARCWriter(handle, gzip=True)
         for seed in sorted(seeds.glob("*.txt")):
+            if names is not None and seed.name not in names:
+                continue
             _response(writer, f"https://example.org/{seed.stem}", seed.read_bytes())
     return path
 

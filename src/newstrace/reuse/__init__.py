@@ -22,7 +22,7 @@ from newstrace.reuse.index import ReuseEdge, ReuseIndex
 from newstrace.reuse.tables import StoredTables
 from newstrace.stages import StageContext, StageResult
 
-__all__ = ["ReuseEdge", "ReuseIndex", "analyze", "link", "republications"]
+__all__ = ["ReuseEdge", "ReuseIndex", "analyze", "link", "republications", "tables_state"]
 
 #: Copy kinds after which a later stated date means "republished".
 REPUBLISHING_KINDS = {"duplicate", "near-duplicate", "rewrite", "translation"}
@@ -30,6 +30,17 @@ REPUBLISHING_KINDS = {"duplicate", "near-duplicate", "rewrite", "translation"}
 
 #: the stage's state in a store: how many articles its tables index
 TABLES_STATE = "tables-1"
+
+
+def tables_state(indexed: int) -> dict[str, Any]:
+    """The stage's state in a store whose tables index ``indexed`` articles (arrival
+    numbers ``0 .. indexed - 1``): what :func:`link` keeps, and what a bulk load of
+    the tables (``newstrace load``) must keep with them.
+
+    >>> tables_state(3)
+    {'version': 'tables-1', 'indexed': 3}
+    """
+    return {"version": TABLES_STATE, "indexed": indexed}
 
 
 def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
@@ -58,7 +69,7 @@ def link(articles: Sequence[Article], *, state: dict[str, Any] | None,
             tables.flush()
         found = index.add_many(articles)
         changed = tables.count != count or bool(state and "entries" in state)
-        new_state = {"version": TABLES_STATE, "indexed": tables.count} if changed else None
+        new_state = tables_state(tables.count) if changed else None
     return StageResult(report={"reuse": [e.to_dict() for e in found]}, state=new_state,
                        records={"edges": found,
                                 "links": [(e.original, e.copy) for e in found]})

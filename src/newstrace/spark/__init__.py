@@ -11,7 +11,9 @@ candidate pair verified by the reuse stage's own comparison; the story clusterin
 in one ordered task); forms scopes as the connected components of the links
 (large-star/small-star over DataFrames); runs every stage's per-scope analysis in
 tasks grouped by scope; and writes the Parquet tables of ``newstrace export``,
-plus ``errors``, ``results``, ``sources`` and ``analyses`` (docs/spark.md).
+plus ``errors``, ``results``, ``sources`` and ``analyses``, and the stages' own
+``products``, ``index_keys``, ``stage_rows`` and ``stage_state``, with which a loaded
+store links the articles of a later ``newstrace analyze`` (docs/spark.md).
 
 ``pyspark`` is the optional extra ``newstrace[spark]``: it is imported only inside
 the functions of this package that need it, so ``newstrace.spark.load`` (and the

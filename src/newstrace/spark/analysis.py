@@ -38,11 +38,14 @@ class MemoryRows:
         self.values.update(values)
 
 
-def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
+def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], state: dict[str, Any]
                    ) -> Iterator[tuple[str, Any]]:
     """For each ``(scope, inputs)``: ``("items", (scope, kind, item id, item JSON))``
-    rows, ``("member", (scope, order, article id))``, ``("status", (stage, status))``
-    and ``("error", (source, stage, reason))`` when a stage fails on a scope."""
+    rows, ``("member", (scope, order, article id))``, ``("status", (stage, status))``,
+    ``("error", (source, stage, reason))`` when a stage fails on a scope, and
+    ``("product", (order, article id, kind, product JSON))`` for every per-article
+    product a stage's analysis kept (in a store it would be there for the next run).
+    ``state`` is the story clusterer's (its document counts), as a store keeps it."""
     from newstrace.claims.products import extract_kind
     from newstrace.pipeline import _load
     from newstrace.registry import STAGES
@@ -50,7 +53,6 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
     from newstrace.spark.articles import one_process
     from newstrace.stages import MemoryProducts, StageContext, StageResult
     from newstrace.stories import FEATURES_PRODUCT
-    from newstrace.stories.clusterer import ROWS_VERSION
 
     one_process()
     loaded = [_load(stage) for stage in STAGES]
@@ -70,9 +72,12 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
                                                                    strict=True) if r[2]}
         products.values[FEATURES_PRODUCT] = {a.id: r[3] for r, a in zip(ordered, articles,
                                                                         strict=True) if r[3]}
+        given = {kind: dict(values) for kind, values in products.values.items()}
         held = {"reuse": [json.loads(e) for e in edge_rows]}
         rows = MemoryRows(story_rows)
-        states: dict[str, Any] = {"stories": {"version": ROWS_VERSION, "docs": list(docs)}}
+        # a new dict for each scope: the stories stage keeps the clusterer it last built
+        # by the identity of its state, and each scope's rows are its own
+        states: dict[str, Any] = {"stories": {**state}}
         results: dict[str, StageResult] = {}
         for stage in loaded:
             name = stage.stage.name
@@ -97,6 +102,11 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], docs: list[int]
                 continue
             results[name] = result
             yield "status", (name, "done")
+        order_of = {a.id: r[0] for r, a in zip(ordered, articles, strict=True)}
+        for kind, values in products.values.items():
+            for article_id, data in values.items():
+                if article_id in order_of and given.get(kind, {}).get(article_id) != data:
+                    yield "product", (order_of[article_id], article_id, kind, data)
         for kind, items in _merged(results).items():
             for index, item in enumerate(items):
                 item_id = str(item.get("id") or f"{kind}-{index}")

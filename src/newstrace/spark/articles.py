@@ -73,8 +73,10 @@ def one_process() -> None:
 def products(rows: Iterable[tuple[int, str]]) -> Iterator[tuple[Any, ...]]:
     """The per-article products of ``(order, article JSON)`` rows, as the stages make
     them: ``(order, id, article JSON, reuse entry, lookup keys, document vector, story
-    features, claims extraction, summary terms, errors)``; a product that fails is
-    None, and its ``(source, stage, reason)`` is in ``errors``."""
+    features, claims extraction, summary terms, errors, prepared)``; a product that
+    fails is None, and its ``(source, stage, reason)`` is in ``errors``; ``prepared``
+    maps the kind of every product the stages' ``prepare`` kept of the article (the
+    claims extraction among them) to its JSON."""
     one_process()
     batch: list[tuple[int, str, Article]] = []
     for order, data in rows:
@@ -125,8 +127,26 @@ def _products(batch: list[tuple[int, str, Article]]) -> Iterator[tuple[Any, ...]
         if claims_failure:
             errors.append((article.source, "claims", claims_failure))
         words = sorted(set(terms(f"{article.title or ''} {article.text}")))
+        prepared = {kind: values[article.id] for kind, values in kept.values.items()
+                    if article.id in values}
         yield (order, article.id, data, entry_json, keys, vector, features_json,
-               claims.get(article.id), words, errors)
+               claims.get(article.id), words, errors, prepared)
+
+
+def product_rows(product: tuple[Any, ...]) -> Iterator[tuple[int, str, str, str]]:
+    """The per-article products of one row of :func:`products` as a store keeps them:
+    ``(order, article id, kind, product JSON)``, one row per product made (a failed one
+    has none: a later analysis makes it). The kinds are this worker's (a claims parse's
+    names its models and settings): a store whose analysis differs in them reads none
+    of those and makes them again, as it should."""
+    from newstrace.reuse.entries import ENTRY_PRODUCT
+    from newstrace.stories import FEATURES_PRODUCT
+
+    order, article_id = product[0], product[1]
+    made = {ENTRY_PRODUCT: product[3], FEATURES_PRODUCT: product[6], **product[10]}
+    for kind, data in made.items():
+        if data is not None:
+            yield order, article_id, kind, data
 
 
 _reuse_index: Any = None

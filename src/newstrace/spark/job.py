@@ -183,7 +183,9 @@ class _Job:
         story_rows = (product.map(lambda p: (p[0], p[2] if p[6] is None else "", p[6]))
                       .repartition(1).mapPartitions(linking.cluster_stories).persist(keep))
         labels = self._scopes(product, edges, story_rows)
-        outcome = self._analyse(product, edges, story_rows, labels).persist(keep)
+        stories_state = _stories_state(story_rows)
+        outcome = self._analyse(product, edges, story_rows, labels, stories_state
+                                ).persist(keep)
         summary = JobSummary(self.options.out, files=len(files), articles=count)
         summary.analyses = analysis.overall_status(
             outcome.filter(lambda r: r[0] == "status").map(lambda r: r[1]).collect())
@@ -196,7 +198,9 @@ class _Job:
         summary.scopes = outcome.filter(lambda r: r[0] == "member").map(
             lambda r: r[1][0]).distinct().count()
         summary.rows = {"articles": count, **self._write(found, product, outcome, all_errors,
-                                                        summary.analyses),
+                                                        summary.analyses, story_rows,
+                                                        {tables.REUSE_STAGE: count,
+                                                         tables.STORIES_STAGE: stories_state}),
                         "errors": summary.errors}
         for rdd in (read, ordered, product, edges, story_rows, outcome, all_errors):
             rdd.unpersist()
@@ -243,8 +247,8 @@ class _Job:
         return every.rdd.map(lambda r: (r["order"], r["label"]))
 
     def _analyse(self, product: RDD[tuple[Any, ...]], edges: RDD[tuple[int, int, str]],
-                 story_rows: RDD[tuple[str, str, str]], labels: RDD[tuple[int, int]]
-                 ) -> RDD[tuple[str, Any]]:
+                 story_rows: RDD[tuple[str, str, str]], labels: RDD[tuple[int, int]],
+                 stories_state: dict[str, Any]) -> RDD[tuple[str, Any]]:
         """Every scope's analysis, in tasks grouped by scope (the component's label)."""
         n = self.parts
         labelled = product.map(lambda p: (p[0], p)).join(labels, n).values()  # (product, label)
@@ -255,21 +259,20 @@ class _Job:
         label_of = labelled.map(lambda pl: (pl[0][1], pl[1]))  # article id -> label
         homed = (story_rows.filter(lambda r: r[0] != "").map(lambda r: (r[0], (r[1], r[2])))
                  .join(label_of, n).map(lambda kv: (kv[1][1], kv[1][0])))
-        frequencies = story_rows.filter(lambda r: r[0] == "" and r[1] != "docs").map(
+        frequencies = story_rows.filter(lambda r: r[1].startswith("w:")).map(
             lambda r: (r[1], r[2]))
         wanted = labelled.flatMap(lambda pl: [(f"w:{t}", pl[1]) for t in pl[0][8]]).distinct(n)
         terms = wanted.join(frequencies, n).map(lambda kv: (kv[1][0], (kv[0], kv[1][1])))
-        docs_rows = story_rows.filter(lambda r: r[1] == "docs").map(lambda r: r[2]).collect()
-        docs = json.loads(docs_rows[0]) if docs_rows else [0, 0]
         grouped = scope_articles.groupWith(scope_edges, homed.union(terms)).coalesce(n)
         return grouped.mapValues(
             lambda g: (list(g[0]), list(g[1]), list(g[2]))).mapPartitions(
-            lambda part: analysis.analyse_scopes(part, docs))
+            lambda part: analysis.analyse_scopes(part, stories_state))
 
     # -- output ---------------------------------------------------------------------------------
     def _write(self, found: RDD[tuple[Any, ...]], product: RDD[tuple[Any, ...]],
                outcome: RDD[tuple[str, Any]], all_errors: RDD[tuple[str, str, str]],
-               status: dict[str, str]) -> dict[str, int]:
+               status: dict[str, str], story_rows: RDD[tuple[str, str, str]],
+               linked: dict[str, Any]) -> dict[str, int]:
         from newstrace.export.parquet import SCHEMAS
 
         rows: dict[str, int] = {}
@@ -299,9 +302,49 @@ class _Job:
         write("analyses", self.sc.parallelize(
             [((n,), {"stage": stage, "status": state})
              for n, (stage, state) in enumerate(status.items())], 1))
+        self._write_linking(write, product, outcome, story_rows, linked)
         items.unpersist()
         export_rows.unpersist()
         return {table: int(rows.get(table, 0)) for table in SCHEMAS if table != "articles"}
+
+    def _write_linking(self, write: Any, product: RDD[tuple[Any, ...]],
+                       outcome: RDD[tuple[str, Any]], story_rows: RDD[tuple[str, str, str]],
+                       linked: dict[str, Any]) -> None:
+        """What the stages keep in a store besides results (``products``, ``index_keys``,
+        ``stage_rows``, ``stage_state``), so that a loaded store links later articles.
+        ``linked``: the articles the reuse index numbered, and the clusterer's state."""
+        from newstrace.reuse import tables_state
+
+        reuse, stories = tables.REUSE_STAGE, tables.STORIES_STAGE
+        # the products made before linking, and those the scopes' analyses kept (which
+        # replace one of the same kind, as a store's later save would)
+        made = (product.flatMap(articles.product_rows).map(lambda r: (0, r))
+                .union(outcome.filter(lambda r: r[0] == "product").map(lambda r: (1, r[1]))))
+        write("products", made.map(lambda tr: ((tr[1][0], tr[1][2]), tr))
+              .reduceByKey(max, self.parts)
+              .mapValues(lambda tr: {"article_id": tr[1][1], "kind": tr[1][2],
+                                     "data": tr[1][3]}))
+        write("index_keys", product.flatMap(lambda p: [
+            ((p[0], n), {"stage": reuse, "key": key, "member": p[1]})
+            for n, key in enumerate(p[4] or [])]))
+        write("stage_rows", story_rows.filter(lambda r: r[1] != linking.STATE_KEY).map(
+            lambda r: ((r[1],), {"stage": stories, "key": r[1], "data": r[2]})))
+        # every article is numbered (its entry's arrival number, ``order``): the next
+        # one a store indexes comes after them all
+        states = {reuse: tables_state(linked[reuse]), stories: linked[stories]}
+        write("stage_state", self.sc.parallelize(
+            [((stage,), {"stage": stage, "data": json.dumps(state)})
+             for stage, state in sorted(states.items())], 1))
+
+
+def _stories_state(story_rows: RDD[tuple[str, str, str]]) -> dict[str, Any]:
+    """The story clusterer's state, from its rows (:func:`linking.cluster_stories`)."""
+    found = story_rows.filter(lambda r: r[1] == linking.STATE_KEY).map(lambda r: r[2]).collect()
+    if found:
+        return dict(json.loads(found[0]))
+    from newstrace.stories.clusterer import ROWS_VERSION
+
+    return {"version": ROWS_VERSION, "docs": [0, 0]}  # no article: an empty clusterer's
 
 
 def _article_row(data: str, order: int, scope: str | None) -> dict[str, Any]:

@@ -16,7 +16,7 @@ order; only the features (the costly part) are computed in parallel.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,30 +121,51 @@ def verify(pairs: Iterable[tuple[int, int, int, str, str, str, str]]
 
 
 # -- stories ------------------------------------------------------------------------------------
+class CollectedRows:
+    """A :class:`~newstrace.stages.RowStore` in a dict: the rows a clusterer writes, as
+    it writes them to a store (the values its maps encode, JSON-ready)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def load(self, keys: Iterable[str]) -> dict[str, Any]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        self.values.update(values)
+
+
+#: the key of the clusterer's state among the rows :func:`cluster_stories` yields
+STATE_KEY = "state"
+
+
 def cluster_stories(rows: Iterable[tuple[int, str, str | None]]
                     ) -> Iterator[tuple[str, str, str]]:
     """Place every article ``(order, id, features JSON)`` as one batch, as the stories
-    stage's ``link`` does (:meth:`StoryClusterer.place_all`); yield what each scope's
-    analysis reads back: the clusterer's rows ``(home, key, value JSON)``, ``home`` the
-    article a row belongs to (``""`` for document frequencies, keyed by term, and for
-    the document counts, key ``docs``)."""
+    stage's ``link`` does (:meth:`StoryClusterer.place_all`), in a clusterer over rows
+    as a store's is; yield every row it keeps, ``(home, key, value JSON)``: ``home`` the
+    article a row belongs to (an article's event, ``a:``; an event or story, ``e:`` and
+    ``s:``, by the article it is named after), ``""`` for the rest (document frequencies
+    of words ``w:`` and names ``n:``, lookup keys ``i:``), and last the clusterer's
+    state (``("", "state", ...)``: its document counts), which a store keeps beside
+    its rows."""
     from newstrace.records import Article
-    from newstrace.stories.clusterer import Cluster, StoryClusterer
+    from newstrace.stories.clusterer import StoryClusterer
     from newstrace.stories.features import extract, features_from_product
 
-    clusterer = StoryClusterer()
+    kept = CollectedRows()
+    # over rows, as the stage's link runs on a store: the rows are what a store would hold
+    clusterer = StoryClusterer(rows=kept)
     batch = [extract(Article.from_dict(json.loads(data))) if features is None  # the stage's way
              else features_from_product(json.loads(features))
              for _order, data, features in sorted(rows, key=lambda r: r[0])]
     clusterer.place_all(batch)  # one batch: in canonical order, as the stage's link does
-    for article_id, event_id in clusterer.event_of.held.items():
-        yield article_id, f"a:{article_id}", json.dumps(event_id)
-    for prefix, clusters in (("e:", clusterer.events.held), ("s:", clusterer.stories.held)):
-        for cluster_id, cluster in clusters.items():
-            yield _home(cluster_id), prefix + cluster_id, json.dumps(Cluster.to_state(cluster))
-    for term, count in clusterer.words.df.held.items():  # type: ignore[attr-defined]
-        yield "", f"w:{term}", json.dumps(count)
-    yield "", "docs", json.dumps([clusterer.words.docs, clusterer.name_df.docs])
+    clusterer.flush()
+    for key, value in kept.values.items():
+        kind, name = key[:2], key[2:]
+        home = name if kind == "a:" else _home(name) if kind in ("e:", "s:") else ""
+        yield home, key, json.dumps(value, ensure_ascii=False)
+    yield "", STATE_KEY, json.dumps(clusterer.to_state())
 
 
 def _home(cluster_id: str) -> str:

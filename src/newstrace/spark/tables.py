@@ -11,10 +11,24 @@ overwritten by a later run. The job adds:
   ``data`` as JSON), which ``newstrace load`` brings into a store;
 - ``sources``: each input part read and its article (``source``, ``raw_sha``,
   ``article_id``), as the store's ``sources``;
-- ``analyses``: each stage's status (``stage``, ``status``).
+- ``analyses``: each stage's status (``stage``, ``status``);
 
-    >>> sorted(JOB_SCHEMAS)
-    ['analyses', 'errors', 'results', 'sources']
+and what the stages of a store keep besides results, so that a later ``newstrace
+analyze`` on the loaded store links new articles to the loaded ones, as the store's
+tables of the same names hold them (docs/architecture.md, "The store"):
+
+- ``products``: each article's per-article products (``article_id``, ``kind``, ``data``
+  as JSON): its reuse entry (fingerprints, lead sentence vectors, arrival number), its
+  story features, what the stages' ``prepare`` kept (the claims parse) and what a
+  scope's analysis kept;
+- ``index_keys``: the reuse index's lookup keys (``stage``, ``key``, ``member``);
+- ``stage_rows``: the story clusterer's rows (``stage``, ``key``, ``data`` as JSON):
+  events, stories, the article -> event map, lookup keys, document frequencies;
+- ``stage_state``: those stages' states (``stage``, ``data`` as JSON).
+
+    >>> sorted(JOB_SCHEMAS)  # doctest: +NORMALIZE_WHITESPACE
+    ['analyses', 'errors', 'index_keys', 'products', 'results', 'sources', 'stage_rows',
+     'stage_state']
     >>> [row["id"] for row in table_rows("stories", "scope-1", {"id": "s", "events": []})]
     ['s']
 """
@@ -62,7 +76,31 @@ JOB_SCHEMAS: dict[str, pa.Schema] = {
     "analyses": pa.schema([
         pa.field("stage", _str, metadata={"description": "the stage"}),
         pa.field("status", _str, metadata={"description": "done, failed: ..., skipped: ..."})]),
+    "products": pa.schema([
+        pa.field("article_id", _str, metadata={"description": "the article"}),
+        pa.field("kind", _str, metadata={"description": "the product's kind and version "
+                                         "(reuse.entry/1, stories.features/1, "
+                                         "claims.extract/...)"}),
+        pa.field("data", _str, metadata={"description": "the product, as JSON"})]),
+    "index_keys": pa.schema([
+        pa.field("stage", _str, metadata={"description": "the stage whose index it is"}),
+        pa.field("key", _str, metadata={"description": "a lookup key (text digest d:, "
+                                        "MinHash band m<n>:, SimHash band s:)"}),
+        pa.field("member", _str, metadata={"description": "the article under it"})]),
+    "stage_rows": pa.schema([
+        pa.field("stage", _str, metadata={"description": "the stage whose row it is"}),
+        pa.field("key", _str, metadata={"description": "the row's key (e: event, s: story, "
+                                        "a: article's event, i: lookup key, w: word and "
+                                        "n: name document frequency)"}),
+        pa.field("data", _str, metadata={"description": "the row's value, as JSON"})]),
+    "stage_state": pa.schema([
+        pa.field("stage", _str, metadata={"description": "the stage"}),
+        pa.field("data", _str, metadata={"description": "its state in a store, as JSON"})]),
 }
+
+#: the stages whose tables the job writes, by their names in ``newstrace.registry.STAGES``
+#: (the names a store keeps their index keys, rows and state under)
+REUSE_STAGE, STORIES_STAGE = "reuse", "stories"
 
 #: every table the job writes
 ALL_SCHEMAS: dict[str, pa.Schema] = {**SCHEMAS, **JOB_SCHEMAS}
