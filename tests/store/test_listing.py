@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import select, text
+from sqlalchemy import event, select, text
 
 from newstrace.corpus import Corpus
 from newstrace.corpus_view import CorpusView
 from newstrace.records import Article
 from newstrace.scopes import item_article_ids
-from newstrace.store import Store
+from newstrace.store import Store, listing
+from newstrace.store.listing import reader
 from newstrace.store.schema import result_articles
 from newstrace.store.search import article_index
 from newstrace.store.store import MIGRATIONS
@@ -256,3 +257,78 @@ def test_migration_backfills_the_links_of_an_older_store(store_url: str) -> None
         view = CorpusView(Corpus(store))
         assert [c["id"] for c in view.page("claims", story="s1")["items"]] == []
         assert [r["id"] for r in view.page("reuse", outlet="cnn")["items"]] == ["r1"]
+
+
+def _page_keys(store: Store, kind: str, one_scope_each: bool, limit: int, offset: int
+               ) -> list[str]:
+    with reader(store) as r:
+        return [i["id"] for i in r.page_items(kind, limit=limit, offset=offset,
+                                                one_scope_each=one_scope_each)]
+
+
+def test_deep_pages_start_from_bookmarks_and_are_the_offsets_pages(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the first BOOKMARK items an unfiltered page starts from the key of the last
+    bookmark before its offset: the same items as walking the offset, for either
+    listing (one row an id, or ids in several scopes), however the pages are asked for;
+    a results write makes the bookmarks found before it unused."""
+    monkeypatch.setattr(listing, "BOOKMARK", 3)
+    _corpus(store)
+    store.save_items("claims", [{"id": f"claim-z{n:02d}", "article_ids": ["a01"]}
+                                for n in range(25)])  # a scope "" before the others
+
+    def check() -> None:
+        for kind in ("claims", "entities", "stories"):
+            expected = [i["id"] for i in store.items(kind)]
+            with reader(store) as r:
+                one_scope_each = not r.spans_scopes(kind)
+            for limit in (1, 2, 5):
+                for offset in [*range(len(expected) + 3), 7, 3, 0, 12]:  # asked out of order
+                    got = _page_keys(store, kind, one_scope_each, limit, offset)
+                    assert got == expected[offset:offset + limit], (kind, limit, offset)
+                    if one_scope_each:  # the other statement gives it too
+                        assert _page_keys(store, kind, False, limit, offset) == got
+
+    check()
+    with reader(store) as r:
+        assert r.bookmark("claims", 7) == (("", "claim-z06"), 1)
+        assert r.bookmark("claims", 1000) == (None, 1000)  # past the end
+    # a write before the bookmarks' keys: every page moves by one
+    store.replace_scopes([], [("scope-0", ["a00"], {"claims": [
+        {"id": "claim-0", "article_ids": ["a00"]}]})])
+    check()
+    with reader(store) as r:
+        assert r.bookmark("claims", 7) == (("", "claim-z06"), 1)  # found again, the same
+    view = CorpusView(Corpus(store))  # the API's page: its items and total alike
+    whole = store.items("claims")
+    for offset in (0, 4, 13, 30, len(whole) - 1):
+        page = view.page("claims", limit=4, offset=offset)
+        assert page["items"] == whole[offset:offset + 4] and page["total"] == len(whole)
+
+
+def test_items_touching_articles_read_in_one_statement_each_chunk(store: Store) -> None:
+    """A story's (or an article's) items of one kind: their bodies in one statement
+    (per 500 articles), an item touching articles of two chunks once, merged over its
+    scopes, in listing order."""
+    _corpus(store)
+    many = [f"x{n:04d}" for n in range(600)]
+    store.replace_scopes([], [("scope-d", ["a01"], {
+        "claims": [{"id": "claim-wide", "article_ids": [many[0], many[599]]}],
+        "entities": [{"id": "ent-shared", "article_ids": [many[1]]}]})])
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    with reader(store) as r:
+        event.listen(store.engine, "before_cursor_execute", note)
+        try:
+            found = r.items_touching("claims", ["a00", "a09"])
+        finally:
+            event.remove(store.engine, "before_cursor_execute", note)
+        assert [c["id"] for c in found] == ["claim-x0", "claim-x1", "claim-0"]  # a, then b
+        assert len([s for s in seen if "result_articles" in s]) == 1
+        assert [c["id"] for c in r.items_touching("claims", many)] == ["claim-wide"]
+        shared = r.items_touching("entities", [*many, "a09"])
+        assert shared == [store.item("entities", "ent-shared")]
+        assert len(shared[0]["article_ids"]) == 3  # merged: a01, a09 and x0001

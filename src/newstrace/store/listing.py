@@ -22,6 +22,10 @@ nobody ran ``ANALYZE`` on, cannot pick a scan: the articles that pass come from 
 with (kind, item): SQLite would walk such an index to read the items in id order,
 every item of the kind.
 
+An unfiltered listing is a range of the primary key; a page deep in it starts from a
+bookmark, the key of every :data:`BOOKMARK`-th item, found once per results generation,
+so that SQLite does not walk the whole offset in the index for every page.
+
 A :class:`ResultReader` holds one connection, and so one read transaction on SQLite:
 what a request reads (the generation token, a total, a page) is one snapshot, and costs
 one pool checkout rather than one per query.
@@ -30,6 +34,8 @@ one pool checkout rather than one per query.
 from __future__ import annotations
 
 import json
+import threading
+import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +53,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    tuple_,
 )
 from sqlalchemy.sql import ColumnElement
 
@@ -80,24 +87,101 @@ _BY_ID = select(results.c.item_id, results.c.scope, results.c.data).where(
 # the same, the bodies as stored JSON text: an API response passes them on undecoded
 _BY_ID_TEXT = select(results.c.item_id, results.c.scope, cast(results.c.data, Text)).where(
     results.c.kind == _KIND, _IDS)
-# a page when no id is in two scopes: a range of the primary key (skipped over in the
-# covering index, not the table), then the bodies of the page's rows
-_range = (select(results.c.scope, results.c.item_id).where(results.c.kind == _KIND)
-          .order_by(results.c.scope, results.c.item_id).limit(_LIMIT).offset(_OFFSET)
-          .subquery("page"))
+# the rows of the items touching some articles, bodies and all, in one statement: the
+# articles' entries in result_articles' covering index, then each item's rows by
+# ix_results_item (a story's page asks this for every kind it shows)
+_TOUCHED = select(ra.c.item_id).where(
+    ra.c.kind == _KIND, ra.c.article_id.in_(bindparam("article_ids", expanding=True)))
+_TOUCHING = select(results.c.item_id, results.c.scope, results.c.data).where(
+    results.c.kind == _KIND, results.c.item_id.in_(_TOUCHED))
+
+#: an unfiltered listing's pages past the first BOOKMARK items start from a bookmark,
+#: the key (scope, item id) of every BOOKMARK-th item in listing order, kept per results
+#: generation (:class:`_Bookmarks`): the index is entered at the key, and SQLite walks
+#: fewer than BOOKMARK entries for the offset instead of all of them
+BOOKMARK = 500
+_FROM_KEY = tuple_(results.c.scope, results.c.item_id) >= tuple_(
+    bindparam("from_scope", type_=String), bindparam("from_item", type_=String))
+_ORDER = (results.c.scope, results.c.item_id)
 _body = results.alias("body")
-_ON_RANGE = and_(_body.c.kind == _KIND, _body.c.scope == _range.c.scope,
-                 _body.c.item_id == _range.c.item_id)
-_RANGE = select(_body.c.item_id, _body.c.scope, _body.c.data).join_from(
-    _range, _body, _ON_RANGE)
-_RANGE_TEXT = select(_body.c.item_id, _body.c.scope, cast(_body.c.data, Text)).join_from(
-    _range, _body, _ON_RANGE)
-# otherwise an id's first row in (scope, id) order: the rows of later scopes are skipped
 _later = results.alias("later")
-_FIRST_ROWS = (select(results.c.item_id).where(results.c.kind == _KIND, ~select(literal(1))
-               .where(_later.c.kind == _KIND, _later.c.item_id == results.c.item_id,
-                      _later.c.scope < results.c.scope).exists())
-               .order_by(results.c.scope, results.c.item_id).limit(_LIMIT).offset(_OFFSET))
+# an id's first row in (scope, id) order: the rows of later scopes are skipped
+_FIRST = ~select(literal(1)).where(_later.c.kind == _KIND,
+                                   _later.c.item_id == results.c.item_id,
+                                   _later.c.scope < results.c.scope).exists()
+
+
+def _paging(from_key: bool) -> dict[str, Any]:
+    """The statements of a page of an unfiltered listing, from its start or (``from_key``)
+    from a bookmark: ``range`` / ``range_text``, a page when no id is in two scopes (a
+    range of the primary key, skipped over in the covering index, not the table, then
+    the bodies of the page's rows); ``first_rows``, the ids of a page otherwise; and
+    ``key`` / ``first_key``, the key of the item at an offset (a bookmark), of either."""
+    where = [results.c.kind == _KIND, *([_FROM_KEY] if from_key else [])]
+    page = (select(*_ORDER).where(*where).order_by(*_ORDER).limit(_LIMIT)
+            .offset(_OFFSET).subquery("page"))
+    on_page = and_(_body.c.kind == _KIND, _body.c.scope == page.c.scope,
+                   _body.c.item_id == page.c.item_id)
+    return {
+        "range": select(_body.c.item_id, _body.c.scope, _body.c.data).join_from(
+            page, _body, on_page),
+        "range_text": select(_body.c.item_id, _body.c.scope,
+                             cast(_body.c.data, Text)).join_from(page, _body, on_page),
+        "first_rows": (select(results.c.item_id).where(*where, _FIRST).order_by(*_ORDER)
+                       .limit(_LIMIT).offset(_OFFSET)),
+        "key": select(*_ORDER).where(*where).order_by(*_ORDER).limit(1).offset(_OFFSET),
+        "first_key": (select(*_ORDER).where(*where, _FIRST).order_by(*_ORDER).limit(1)
+                      .offset(_OFFSET)),
+    }
+
+
+_FROM_START, _FROM_BOOKMARK = _paging(False), _paging(True)
+_RANGE, _RANGE_TEXT = _FROM_START["range"], _FROM_START["range_text"]
+_FIRST_ROWS = _FROM_START["first_rows"]
+
+
+class _Bookmarks:
+    """The bookmarks of one store's unfiltered listings, for one results generation at a
+    time (each found when a page first needs it, from the nearest one before it);
+    thread-safe. At most one key per BOOKMARK items of a kind."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._token = ""
+        #: (kind, by first rows) -> block number -> the key of item block * BOOKMARK
+        self._keys: dict[tuple[str, bool], dict[int, tuple[str, str]]] = {}
+
+    def nearest(self, token: str, listing: tuple[str, bool], block: int
+                ) -> tuple[int, tuple[str, str] | None]:
+        """The last known bookmark at or before ``block``: (its block, its key); (0,
+        None) for the listing's start."""
+        with self._lock:
+            if token != self._token:  # the results changed: no key is known any more
+                self._token, self._keys = token, {}
+            known = self._keys.get(listing) or {}
+            if block in known:  # the usual case once a listing has been paged through
+                return block, known[block]
+            best = max((b for b in known if b <= block), default=0)
+            return best, known.get(best)
+
+    def keep(self, token: str, listing: tuple[str, bool], block: int,
+             key: tuple[str, str]) -> None:
+        with self._lock:
+            if token == self._token:  # else found in a snapshot older than what is held
+                self._keys.setdefault(listing, {})[block] = key
+
+
+#: each open store's bookmarks (by its engine, forgotten with it)
+_BOOKMARKS: weakref.WeakKeyDictionary[Any, _Bookmarks] = weakref.WeakKeyDictionary()
+_BOOKMARKS_LOCK = threading.Lock()
+
+
+def _bookmarks(store: Store) -> _Bookmarks:
+    with _BOOKMARKS_LOCK:
+        found = _BOOKMARKS.get(store.engine)
+        if found is None:
+            found = _BOOKMARKS[store.engine] = _Bookmarks()
+        return found
 
 
 @dataclass(frozen=True)
@@ -257,11 +341,12 @@ class ResultReader:
         """Every item of ``kind`` that touches one of ``article_ids`` (stored or not), in
         listing order: a story's claims, an article's reuse pairs."""
         wanted = list(dict.fromkeys(article_ids))
-        ids: set[str] = set()
-        for chunk in _chunks(wanted):
-            ids.update(self.conn.execute(select(ra.c.item_id).where(
-                ra.c.kind == kind, ra.c.article_id.in_(chunk)).distinct()).scalars())
-        loaded = self._load(kind, sorted(ids))
+        rows: dict[str, dict[str, Any]] = {}  # item id -> scope -> body
+        for chunk in _chunks(wanted):  # an item seen in two chunks: its rows once
+            for item_id, scope, data in self.conn.execute(
+                    _TOUCHING, {"kind": kind, "article_ids": list(chunk)}):
+                rows.setdefault(item_id, {})[scope] = data
+        loaded = [_merged(kind, list(held.items())) for held in rows.values()]
         return [item for _, item in sorted(loaded, key=lambda r: (r[0], str(r[1].get("id"))))]
 
     # -- filtered listings ------------------------------------------------------------------
@@ -278,13 +363,52 @@ class ResultReader:
 
         ``one_scope_each``: the caller knows (:meth:`spans_scopes`) that no id of
         ``kind`` is in two scopes, so the page is a range of the primary key.
+
+        Past the first :data:`BOOKMARK` items the page starts from the bookmark before
+        ``offset`` (:meth:`bookmark`), the same page as the offset gives.
         """
-        params = {"kind": kind, "limit": limit, "offset": offset}
+        key, rest = self.bookmark(kind, offset, first_rows=not one_scope_each)
+        stmts = _FROM_START if key is None else _FROM_BOOKMARK
+        params: dict[str, Any] = {"kind": kind, "limit": limit, "offset": rest}
+        if key is not None:
+            params.update(from_scope=key[0], from_item=key[1])
         if one_scope_each:
-            rows = self.conn.execute(_RANGE_TEXT if as_text else _RANGE, params).all()
+            rows = self.conn.execute(stmts["range_text" if as_text else "range"],
+                                     params).all()
             return [data for _, _, data in sorted(rows, key=lambda r: (r[1], r[0]))]
-        ids = self.conn.execute(_FIRST_ROWS, params).scalars()
+        ids = self.conn.execute(stmts["first_rows"], params).scalars()
         return self.items_by_id(kind, ids, as_text=as_text)
+
+    def bookmark(self, kind: str, offset: int, *, first_rows: bool = False
+                 ) -> tuple[tuple[str, str] | None, int]:
+        """Where a page of every item of ``kind`` at ``offset`` starts: the key (scope,
+        item id) of the item at the last multiple of :data:`BOOKMARK` at or before it,
+        and how many items after that key to skip; ``(None, offset)`` from the start
+        (an offset within the first BOOKMARK items, or past the end). ``first_rows``:
+        the listing counts each id once, at its first scope.
+
+        A bookmark not known yet for this results generation is found from the nearest
+        known one before it (one walk over the items between them, once)."""
+        block = offset // BOOKMARK
+        if block == 0:
+            return None, offset
+        store_gen, results_gen = self.generations()
+        token = results_gen or store_gen  # as the view's caches key (no results token yet)
+        marks = _bookmarks(self.store)
+        listing = (kind, first_rows)
+        known, key = marks.nearest(token, listing, block)
+        if known < block:
+            stmts = _FROM_START if key is None else _FROM_BOOKMARK
+            params: dict[str, Any] = {"kind": kind, "offset": (block - known) * BOOKMARK}
+            if key is not None:
+                params.update(from_scope=key[0], from_item=key[1])
+            row = self.conn.execute(stmts["first_key" if first_rows else "key"],
+                                    params).first()
+            if row is None:  # past the end: the page is empty either way
+                return None, offset
+            key = (str(row[0]), str(row[1]))
+            marks.keep(token, listing, block, key)
+        return key, offset - block * BOOKMARK
 
     def matching_ids(self, kind: str, f: ResultFilter, *, limit: int, offset: int = 0
                      ) -> tuple[int | None, list[str]]:

@@ -101,24 +101,25 @@ def _fts_page(store: Store, match: str, limit: int | None, offset: int, total_ca
 _SQLITE_CARDS = text(
     "SELECT seq, id, outlet, published, title FROM articles INDEXED BY ix_articles_card "
     "WHERE id IN :ids").bindparams(bindparam("ids", expanding=True))
+_CARD_COLUMNS = (articles.c.seq, articles.c.id, articles.c.outlet, articles.c.published,
+                 articles.c.title)
+_CARDS = select(*_CARD_COLUMNS).where(articles.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def article_index(store: Store, ids: Sequence[str] | None = None
                   ) -> dict[str, dict[str, Any]]:
     """id -> {id, outlet, published, title} for every stored article, or for the stored
     ones among ``ids``, in ingest order (small columns only)."""
-    cols = (articles.c.seq, articles.c.id, articles.c.outlet, articles.c.published,
-            articles.c.title)
     if ids is None:
-        stmts: list[Any] = [select(*cols)]
-    elif store.dialect == "sqlite":  # the cards from their index alone (migration 0007)
-        stmts = [_SQLITE_CARDS.bindparams(ids=chunk)
-                 for chunk in _chunks(list(dict.fromkeys(ids)))]
+        runs: list[tuple[Any, dict[str, Any]]] = [(select(*_CARD_COLUMNS), {})]
     else:
-        stmts = [select(*cols).where(articles.c.id.in_(chunk))
-                 for chunk in _chunks(list(dict.fromkeys(ids)))]
+        # the ids bound at execution: binding them into the statement copied it (and made
+        # SQLAlchemy key its cache again) on every call, which cost more than the lookup
+        stmt = _SQLITE_CARDS if store.dialect == "sqlite" else _CARDS
+        runs = [(stmt, {"ids": list(chunk)}) for chunk in _chunks(list(dict.fromkeys(ids)))]
     with store.engine.connect() as conn:
-        rows = sorted((r for stmt in stmts for r in conn.execute(stmt)), key=lambda r: r.seq)
+        rows = sorted((r for stmt, params in runs for r in conn.execute(stmt, params)),
+                      key=lambda r: r.seq)
     return {r.id: {"id": r.id, "outlet": r.outlet, "published": r.published, "title": r.title}
             for r in rows}
 
