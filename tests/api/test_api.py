@@ -90,6 +90,30 @@ def test_filters_on_analyses(client):
     assert client.get("/api/claims", params={"story": "nope"}).status_code == 404
 
 
+def test_a_story_filter_is_a_404_only_for_a_story_not_stored(client, seeded_db):
+    """A listing of a story asks whether the story is stored only when it found nothing:
+    a stored story without items of a kind (or past its end) is an empty 200, a story
+    that is not stored a 404, on every listing."""
+    from newstrace.store import Store
+
+    with Store.open(seeded_db) as other:  # a story whose one article nothing else names
+        other.replace_scopes([], [("late", [], {"stories": [
+            {"id": "story-bare", "title": "bare", "article_ids": ["not-stored"],
+             "events": []}]})])
+    for kind in ("claims", "reuse", "entities", "citations", "anomalies", "events"):
+        bare = client.get(f"/api/{kind}", params={"story": "story-bare"})
+        assert bare.status_code == 200 and bare.json()["total"] == 0, kind
+        assert client.get(f"/api/{kind}", params={"story": "nope"}).status_code == 404, kind
+        assert client.get(f"/api/{kind}", params={"story": "nope", "outlet": "CNN",
+                                                  "offset": 3}).status_code == 404, kind
+    past = client.get("/api/claims", params={"story": STORY["id"], "offset": 10_000})
+    assert past.status_code == 200 and past.json()["items"] == []
+    assert past.json()["total"] > 0
+    bare = client.get("/api/stories", params={"story": "story-bare"})  # no stored article
+    assert bare.status_code == 200 and bare.json()["total"] == 0
+    assert client.get("/api/stories", params={"story": "nope"}).status_code == 404
+
+
 def test_graph_and_report(client):
     graph = client.get("/api/graph").json()
     kinds = {n["kind"] for n in graph["nodes"]}

@@ -52,7 +52,8 @@ class Filters:
 
     def check_story(self, view: CorpusView) -> None:
         """404 for an unknown ``story`` (one index probe): a listing of a story that is
-        not there is an error, not an empty page that looks like an answer."""
+        not there is an error, not an empty page that looks like an answer. A listing
+        asks after it found nothing (a stored story's listing needs no probe)."""
         if self.story and not view.has_story(self.story):
             raise HTTPException(404, f"no story {self.story!r}")
 

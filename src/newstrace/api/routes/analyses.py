@@ -43,12 +43,13 @@ def _lister(kind: str) -> Callable[..., Awaitable[Response]]:
     # many matches goes to a thread (CorpusView.small_page)
     async def list_kind(view: ViewDep, f: Annotated[Filters, Depends()], limit: Limit = 50,
                         offset: Offset = 0) -> Response:
-        f.check_story(view)
         opts = {"limit": limit, "offset": offset, "as_text": True, **f.kwargs()}
         found = view.small_page(kind, **opts)
         if found is None:
             found = await anyio.to_thread.run_sync(partial(view.page, kind, **opts),
                                                    limiter=_LARGE)
+        if not found["total"]:  # a story not stored lists nothing: is it one? (404)
+            f.check_story(view)
         return json_page(found)
     return list_kind
 
@@ -76,8 +77,10 @@ for _kind in KINDS:
 @router.get("/api/events", response_model=PageOut)
 def list_events(view: ViewDep, f: Annotated[Filters, Depends()], limit: Limit = 50,
                 offset: Offset = 0) -> Response:
-    f.check_story(view)
-    return raw_json(view.events_page(limit=limit, offset=offset, **f.kwargs()))
+    found = view.events_page(limit=limit, offset=offset, **f.kwargs())
+    if not found["total"]:  # as for the lists: only an empty answer may be a 404
+        f.check_story(view)
+    return raw_json(found)
 
 
 @router.get("/api/graph", summary="The provenance graph")
