@@ -23,9 +23,11 @@ setting             environment                 meaning
                                                 wait on 2 cores)
 ``entities``        ``NEWSTRACE_ENTITIES``      the entity recogniser: ``spacy`` (the model's
                                                 own) or ``crf`` (distilled, faster)
-``accelerate``      ``NEWSTRACE_ACCELERATE``    the parse's accelerated components (default
-                                                ``1``); ``0``: spaCy's stock pipeline
-                                                (:mod:`newstrace.nlp.fastparse`)
+``accelerate``      ``NEWSTRACE_ACCELERATE``    the accelerated paths (default ``1``); ``0``:
+                                                the libraries' own: spaCy's stock pipeline
+                                                (:mod:`newstrace.nlp.fastparse`), Jinja2's
+                                                own environment for the web pages
+                                                (:mod:`newstrace.web.environment`)
 ==================  ==========================  ===============================================
 """
 
