@@ -3,7 +3,7 @@ concurrent readers over loopback, and an ingest writing beside them.
 
     PYTHONPATH=src python benchmarks/web_load.py [--articles 100000] [--clients 50]
         [--seconds 20] [--workers 1] [--db PATH] [--mix full|api] [--ingest-beside 500]
-        [--client lean|httpx]
+        [--client lean|httpx] [--misses N]
 
 Synthetic data (seeded RNG, so runs compare): articles of 150-400 words drawn
 from a 2,000-word vocabulary, 40 outlets, dates over 2023; per 10,000 articles,
@@ -28,6 +28,11 @@ request), so that a figure can be read against what the machine does at all that
 the same data without building it again).
 Prints p50/p95/p99 and the share answered from the server's response cache (its
 ``X-Newstrace-Cache`` header) by request, and writes ``docs/benchmarks/web.md``.
+
+``--misses N`` runs no server: N requests of each kind of the mix are answered in this
+process by the app with no response cache, one at a time, so that what each costs the
+server when it misses can be compared between versions without the noise of a load
+test (printed, not written).
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -117,6 +123,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the requests of each mix (the names request_for gives)
+MIX_REQUESTS = {"full": ("html: stories page", "html: one story", "html: article search",
+                       "api: article search", "claims list", "claims by story",
+                       "claims by outlet+date", "one story", "one claim"),
+              "api": ("stories list", "claims list", "claims by story",
+                      "claims by outlet+date", "one story", "one claim")}
 MIXES = {"full": "HTML pages 25 % (stories page, one story, article search), API article "
                  "search 15 %, API lists and items 60 %",
          "api": "API lists and items only"}
@@ -234,6 +246,34 @@ ERRORS = (httpx.HTTPError, OSError, asyncio.IncompleteReadError, asyncio.Timeout
           ValueError, IndexError)
 
 
+def request_for(kind: float, rng: random.Random, mix: str, stories: list[str],
+                claims: list[str], outlets: list[str]) -> tuple[str, str]:
+    """The request of the mix that the draw ``kind`` (in [0, 1)) picks: its name in the
+    report and its URL (further choices drawn from ``rng``)."""
+    if mix == "full" and kind < 0.25:  # what a person in the web UI asks
+        page = rng.random()
+        if page < 0.3:
+            return "html: stories page", f"/?offset={rng.randrange(480)}"
+        if page < 0.6:
+            return "html: one story", f"/stories/{rng.choice(stories)}"
+        return "html: article search", f"/articles?q={rng.choice(SEARCH_WORDS)}"
+    if mix == "full" and kind < 0.4:
+        return "api: article search", f"/api/articles?q={rng.choice(SEARCH_WORDS)}&limit=20"
+    if kind < 0.3:
+        return ("stories list",
+                f"/api/stories?limit=20&offset={rng.randrange(len(stories) - 19)}")
+    if kind < 0.55:
+        return "claims list", f"/api/claims?limit=50&offset={rng.randrange(len(claims) - 49)}"
+    if kind < 0.7:
+        return "claims by story", f"/api/claims?story={rng.choice(stories)}"
+    if kind < 0.8:
+        return ("claims by outlet+date", f"/api/claims?outlet={rng.choice(outlets)}"
+                "&since=2023-03-01&until=2023-06-30&limit=20")
+    if kind < 0.9:
+        return "one story", f"/api/stories/{rng.choice(stories)}"
+    return "one claim", f"/api/claims/{rng.choice(claims)}"
+
+
 async def client(base: str, stories: list[str], claims: list[str], until: float,
                  lat: dict[str, list[float]], errors: list[str], seed: int,
                  floor: bool = False, mix: str = "full", kind_of: str = "lean",
@@ -248,34 +288,8 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
             kind = rng.random()
             if floor:  # the baseline: the server's cheapest request, same clients
                 name, url = "floor: /api/health", "/api/health"
-            elif mix == "full" and kind < 0.25:  # what a person in the web UI asks
-                page = rng.random()
-                if page < 0.3:
-                    name, url = "html: stories page", f"/?offset={rng.randrange(480)}"
-                elif page < 0.6:
-                    name, url = "html: one story", f"/stories/{rng.choice(stories)}"
-                else:
-                    name, url = ("html: article search",
-                                 f"/articles?q={rng.choice(SEARCH_WORDS)}")
-            elif mix == "full" and kind < 0.4:
-                name, url = ("api: article search",
-                             f"/api/articles?q={rng.choice(SEARCH_WORDS)}&limit=20")
-            elif kind < 0.3:
-                name, url = ("stories list",
-                             f"/api/stories?limit=20&offset={rng.randrange(len(stories) - 19)}")
-            elif kind < 0.55:
-                name, url = ("claims list",
-                             f"/api/claims?limit=50&offset={rng.randrange(len(claims) - 49)}")
-            elif kind < 0.7:
-                name, url = "claims by story", f"/api/claims?story={rng.choice(stories)}"
-            elif kind < 0.8:
-                name, url = ("claims by outlet+date",
-                             f"/api/claims?outlet={rng.choice(outlets)}&since=2023-03-01"
-                             "&until=2023-06-30&limit=20")
-            elif kind < 0.9:
-                name, url = "one story", f"/api/stories/{rng.choice(stories)}"
             else:
-                name, url = "one claim", f"/api/claims/{rng.choice(claims)}"
+                name, url = request_for(kind, rng, mix, stories, claims, outlets)
             t0 = time.perf_counter()
             try:
                 ok = await http.get(url) == 200
@@ -290,6 +304,77 @@ async def client(base: str, stories: list[str], claims: list[str], until: float,
             if http.cache == "hit":  # answered from the server's response cache
                 hits[name] = hits.get(name, 0) + 1
                 hits["all"] = hits.get("all", 0) + 1
+
+
+async def asgi_get(app: Any, url: str) -> int:
+    """The status of ``GET url`` answered by the ASGI ``app`` in this process (its body
+    read and dropped): no socket, no HTTP parsing, no client."""
+    path, _, query = url.partition("?")
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": query.encode(), "root_path": "",
+             "headers": [(b"host", b"127.0.0.1")], "client": ("127.0.0.1", 50000),
+             "server": ("127.0.0.1", 80)}
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = int(message["status"])
+
+    await app(scope, receive, send)
+    return status
+
+
+def misses(db: str, per_kind: int, mix: str, stories: list[str], claims: list[str]
+           ) -> str:
+    """What each request of the mix costs the server when its response cache misses: the
+    app (``create_app``, no response cache) answering ``per_kind`` requests of each kind
+    in this process, one at a time, after a warm-up; a table in milliseconds (wall time
+    of one thread: the server's CPU per miss, with a thread hop for the pages)."""
+    from newstrace.server import create_app
+
+    app = create_app(db, response_cache_bytes=0)
+    rng = random.Random(11)
+    outlets = [f"Outlet {i}" for i in range(40)]
+    drawn: dict[str, int] = {}
+    todo: dict[str, list[str]] = {}
+    while len(todo) < len(MIX_REQUESTS[mix]) or min(map(len, todo.values())) < per_kind + 20:
+        name, url = request_for(rng.random(), rng, mix, stories, claims, outlets)
+        drawn[name] = drawn.get(name, 0) + 1
+        todo.setdefault(name, []).append(url)
+    lat: dict[str, list[float]] = {}
+    load_before = load_average()
+
+    async def run() -> None:
+        for name, urls in todo.items():
+            for i, url in enumerate(urls[:per_kind + 20]):
+                t0 = time.perf_counter()
+                status = await asgi_get(app, url)
+                if status != 200:
+                    raise SystemExit(f"{url}: {status}")
+                if i >= 20:  # the first ones open connections and fill the per-generation facts
+                    lat.setdefault(name, []).append((time.perf_counter() - t0) * 1000)
+
+    asyncio.run(run())
+    app.state.service.close()
+    total = sum(drawn.values())
+    rows = [f"| {name} | {100 * drawn[name] / total:.1f} | {statistics.median(v):.2f} | "
+            f"{pct(v, 95):.2f} | {statistics.fmean(v):.2f} |" for name, v in sorted(lat.items())]
+    weighted = sum(statistics.fmean(v) * drawn[name] / total for name, v in lat.items())
+    return "\n".join([
+        f"In-process misses (no response cache), {per_kind} requests of each kind, "
+        f"Python {sys.version.split()[0]}; load average (uptime) {load_before} before, "
+        f"{load_average()} after",
+        "",
+        "| request | share of the mix % | p50 ms | p95 ms | mean ms |",
+        "|---|---|---|---|---|",
+        *rows,
+        f"| the mix, every request a miss | 100 | - | - | {weighted:.2f} |",
+        ""])
 
 
 def pct(values: list[float], p: float) -> float:
@@ -361,6 +446,15 @@ def tree_cpu(pid: int) -> float:
             total += stats[current][1]
             todo.extend(child for child, (parent, _) in stats.items() if parent == current)
     return total
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages as ``uptime`` shows them ("" where
+    the platform has none): how busy it was with other work, beside the CPU shares."""
+    try:
+        return ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    except OSError:
+        return ""
 
 
 def machine_busy() -> float:
@@ -443,6 +537,10 @@ def main() -> None:
                          "httpx.AsyncClient, which costs the shared machine more per "
                          "request")
     ap.add_argument("--out", default=str(ROOT / "docs/benchmarks/web.md"))
+    ap.add_argument("--misses", type=int, default=0, metavar="N",
+                    help="instead of the load test: N requests of each kind of the mix "
+                         "answered in this process with no response cache (what a miss "
+                         "costs the server), printed")
     args = ap.parse_args()
     db = args.db or os.path.join(tempfile.mkdtemp(prefix="newstrace-bench-"), "bench.db")
     t0 = time.perf_counter()
@@ -454,6 +552,9 @@ def main() -> None:
     else:
         _, stories, claims = build_store(db, args.articles)
         built = f"built in {time.perf_counter() - t0:.1f} s"
+    if args.misses:
+        print(misses(db, args.misses, args.mix, stories, claims))
+        return
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen([sys.executable, "-m", "newstrace", "serve", "--db", db,
@@ -461,7 +562,7 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     ingested = "no ingest beside"
-    cpu = ""
+    cpu = loads = ""
     try:
         wait_ready(base, args.workers)
         lat: dict[str, list[float]] = {}
@@ -483,10 +584,12 @@ def main() -> None:
         hits.clear()
         with Store.open(db) as store:
             articles_before = store.count()
+        load_before = load_average()
         before = cpu_now(server.pid, None)
         ingest = start_ingest(db, args.ingest_beside, env)
         asyncio.run(run(lat, args.seconds, False, ingest))
         cpu = cpu_shares(before, cpu_now(server.pid, ingest.pid if ingest else None))
+        loads = f"load average (uptime) {load_before} before the timed run, {load_average()} after"
         if ingest is not None:
             ingest.wait(600)  # reaped now, after its CPU was read
         with Store.open(db) as store:
@@ -521,7 +624,7 @@ def main() -> None:
         f"{args.workers} process{'es' if args.workers > 1 else ''}) on 127.0.0.1; clients: "
         f"{args.clients} {CLIENT_NAMES[args.client]} tasks in one process for {args.seconds:g} s "
         "over loopback",
-        f"- machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}",
+        f"- machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}; {loads}",
         f"- mix: {MIXES[args.mix]}; {ingested}",
         f"- {total} requests, {total / args.seconds:.0f} req/s, {len(errors)} errors",
         f"- {cpu}",
