@@ -154,6 +154,13 @@ class Replayed:
 LastBefore = tuple[str, str] | bool | None
 
 
+def _note_before(before: dict[str, LastBefore] | None, story: Cluster) -> None:
+    """Note ``story``'s last member before the batch (:data:`LastBefore`), the first time
+    the batch touches it."""
+    if before is not None:
+        before.setdefault(story.id, story.latest if story.latest_known else False)
+
+
 def canonical(f: Features) -> tuple[str, str]:
     """An article's place in the order the clusterer places articles in: by date (the
     undated last), then id."""
@@ -300,8 +307,7 @@ class StoryClusterer:
             self.events.touch(best.id)
             if best.parent:
                 story = self.stories[best.parent]
-                if before is not None:
-                    before.setdefault(story.id, story.latest if story.latest_known else False)
+                _note_before(before, story)
                 story.absorb(f, None)
                 self.stories.touch(best.parent)
         self.event_of[article_id] = best.id
@@ -405,8 +411,7 @@ class StoryClusterer:
         best = stories[close[first_best([scores[n] for n in close])]] if close else None
         if best is None:
             best = Cluster(f"story-{event.members[0]}")
-        if before is not None:
-            before.setdefault(best.id, best.latest if best.latest_known else False)
+        _note_before(before, best)
         best.absorb(event, event.id)
         self.stories[best.id] = best
         event.parent = best.id
