@@ -136,8 +136,6 @@ def _paging(from_key: bool) -> dict[str, Any]:
 
 
 _FROM_START, _FROM_BOOKMARK = _paging(False), _paging(True)
-_RANGE, _RANGE_TEXT = _FROM_START["range"], _FROM_START["range_text"]
-_FIRST_ROWS = _FROM_START["first_rows"]
 
 
 class _Bookmarks:
