@@ -31,10 +31,13 @@ report items, which :mod:`newstrace.report.schema` assembles.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+import numpy as np
 
 from newstrace.records import Article
 
@@ -89,6 +92,20 @@ class MemoryProducts:
             (i, json.dumps(value, ensure_ascii=False)) for i, value in values.items())
 
 
+
+def pack_array(array: np.ndarray) -> str:
+    """An array's bytes in base64, JSON-ready for a product (its dtype as given).
+
+    >>> unpack_array(pack_array(np.array([1.5, -2], np.float16)), np.float16).tolist()
+    [1.5, -2.0]
+    """
+    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
+
+
+def unpack_array(text: str, dtype: Any) -> np.ndarray:
+    """:func:`pack_array` read back, as a flat array of ``dtype`` (a copy: writable)."""
+    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()
+
 class KeyIndex(Protocol):
     """An inverted index a stage keeps in the store: members (article or cluster ids)
     under string keys (a text digest, a band hash, a term)."""
@@ -114,6 +131,25 @@ class RowStore(Protocol):
         """Put each row, replacing one under the same key."""
         ...
 
+
+
+class MemoryRows:
+    """A :class:`RowStore` in a dict (JSON-ready values, as a store's rows), for a stage
+    run over rows outside a store.
+
+    >>> rows = MemoryRows({"e:a": {"n": 1}})
+    >>> rows.save({"e:b": 2}); rows.load(["e:a", "e:b", "e:c"])
+    {'e:a': {'n': 1}, 'e:b': 2}
+    """
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self.values: dict[str, Any] = dict(values or {})
+
+    def load(self, keys: Iterable[str]) -> dict[str, Any]:
+        return {k: self.values[k] for k in keys if k in self.values}
+
+    def save(self, values: Mapping[str, Any]) -> None:
+        self.values.update(values)
 
 @dataclass(slots=True)
 class StageContext:

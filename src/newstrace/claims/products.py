@@ -40,7 +40,6 @@ of another text, or one that cannot be decoded, counts as missing.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import importlib.metadata
@@ -56,7 +55,7 @@ from newstrace.claims.claims import texts_to_embed
 from newstrace.claims.entities import Mention
 from newstrace.nlp import embeddings, fastparse
 from newstrace.records import Article
-from newstrace.stages import MemoryProducts, ProductCache
+from newstrace.stages import MemoryProducts, ProductCache, pack_array, unpack_array
 
 __all__ = ["EXTRACT_VERSION", "MemoryProducts", "ProductCache", "decode_extraction",
            "encode_extraction", "extract_kind", "grouping_vectors", "vectors_kind"]
@@ -226,11 +225,9 @@ def grouping_vectors(articles: Sequence[Article], attributions: Sequence[Attribu
 
 def pack_vectors(vectors: np.ndarray) -> str:
     """Vectors as float16 bytes in base64 (JSON-ready)."""
-    return base64.b64encode(np.ascontiguousarray(vectors, dtype=np.float16).tobytes()
-                            ).decode("ascii")
+    return pack_array(np.asarray(vectors, dtype=np.float16))
 
 
 def unpack_vectors(text: str, count: int) -> np.ndarray:
     """:func:`pack_vectors` read back: ``count`` rows, as float32."""
-    flat = np.frombuffer(base64.b64decode(text), dtype=np.float16)
-    return flat.reshape(count, embeddings.DIM).astype(np.float32)
+    return unpack_array(text, np.float16).reshape(count, embeddings.DIM).astype(np.float32)

@@ -9,7 +9,6 @@ is the store's).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from newstrace.nlp import embeddings
 from newstrace.nlp.embeddings import compact
 from newstrace.nlp.sentences import split_sentences
 from newstrace.records import Article
+from newstrace.stages import pack_array, unpack_array
 
 LEAD = 12  # sentences whose embeddings make the document vector used for blocking
 #: the per-article product of the reuse index: an entry's fingerprints and vectors
@@ -56,25 +56,18 @@ def sentences_of(article: Article) -> list[str]:
 
 def entry_to_product(entry: Entry) -> dict[str, Any]:
     """An entry as a JSON-ready product (its article is the store's)."""
-    return {"order": entry.order, "vectors": b64(entry.vectors.astype(np.float16)),
-            "minhash": b64(entry.minhash.hashvalues.astype(np.uint64)),
+    return {"order": entry.order, "vectors": pack_array(entry.vectors.astype(np.float16)),
+            "minhash": pack_array(entry.minhash.hashvalues.astype(np.uint64)),
             "seed": int(entry.minhash.seed), "scheme": entry.minhash.scheme,
             "digest": entry.digest, "language": entry.language}
 
 
 def entry_from_product(article: Article, value: Mapping[str, Any]) -> Entry:
-    vectors = unb64(value["vectors"], np.float16).reshape(-1, embeddings.DIM)
+    vectors = unpack_array(value["vectors"], np.float16).reshape(-1, embeddings.DIM)
     vectors = vectors.astype(np.float32)
-    signature = LeanMinHash(seed=value["seed"], hashvalues=unb64(value["minhash"], np.uint64),
+    signature = LeanMinHash(seed=value["seed"],
+                            hashvalues=unpack_array(value["minhash"], np.uint64),
                             scheme=value["scheme"])
     return Entry(article, sentences_of(article), vectors,
                  embeddings.mean_vector(vectors[:LEAD]), signature, value["digest"],
                  value["language"], value["order"])
-
-
-def b64(array: np.ndarray) -> str:
-    return base64.b64encode(np.ascontiguousarray(array).tobytes()).decode("ascii")
-
-
-def unb64(text: str, dtype: Any) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), dtype=dtype).copy()

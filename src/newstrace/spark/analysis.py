@@ -25,19 +25,6 @@ ScopeInput = tuple[Iterable[tuple[int, str, str | None, str | None]], Iterable[s
                    Iterable[tuple[str, str]]]
 
 
-class MemoryRows:
-    """A :class:`~newstrace.stages.RowStore` over the rows a scope was given."""
-
-    def __init__(self, rows: Iterable[tuple[str, str]]) -> None:
-        self.values = {key: json.loads(value) for key, value in rows}
-
-    def load(self, keys: Iterable[str]) -> dict[str, Any]:
-        return {k: self.values[k] for k in keys if k in self.values}
-
-    def save(self, values: Mapping[str, Any]) -> None:
-        self.values.update(values)
-
-
 def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], state: dict[str, Any]
                    ) -> Iterator[tuple[str, Any]]:
     """For each ``(scope, inputs)``: ``("items", (scope, kind, item id, item JSON))``
@@ -51,7 +38,7 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], state: dict[str, An
     from newstrace.registry import STAGES
     from newstrace.scopes import in_canonical_order, scope_key
     from newstrace.spark.articles import one_process
-    from newstrace.stages import MemoryProducts, StageContext, StageResult
+    from newstrace.stages import MemoryProducts, MemoryRows, StageContext, StageResult
     from newstrace.stories import FEATURES_PRODUCT
 
     one_process()
@@ -74,7 +61,7 @@ def analyse_scopes(scopes: Iterable[tuple[str, ScopeInput]], state: dict[str, An
                                                                         strict=True) if r[3]}
         given = {kind: dict(values) for kind, values in products.values.items()}
         held = {"reuse": [json.loads(e) for e in edge_rows]}
-        rows = MemoryRows(story_rows)
+        rows = MemoryRows({key: json.loads(value) for key, value in story_rows})
         # a new dict for each scope: the stories stage keeps the clusterer it last built
         # by the identity of its state, and each scope's rows are its own
         states: dict[str, Any] = {"stories": {**state}}

@@ -16,7 +16,7 @@ order; only the features (the costly part) are computed in parallel.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -121,20 +121,6 @@ def verify(pairs: Iterable[tuple[int, int, int, str, str, str, str]]
 
 
 # -- stories ------------------------------------------------------------------------------------
-class CollectedRows:
-    """A :class:`~newstrace.stages.RowStore` in a dict: the rows a clusterer writes, as
-    it writes them to a store (the values its maps encode, JSON-ready)."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def load(self, keys: Iterable[str]) -> dict[str, Any]:
-        return {k: self.values[k] for k in keys if k in self.values}
-
-    def save(self, values: Mapping[str, Any]) -> None:
-        self.values.update(values)
-
-
 #: the key of the clusterer's state among the rows :func:`cluster_stories` yields
 STATE_KEY = "state"
 
@@ -150,10 +136,11 @@ def cluster_stories(rows: Iterable[tuple[int, str, str | None]]
     state (``("", "state", ...)``: its document counts), which a store keeps beside
     its rows."""
     from newstrace.records import Article
+    from newstrace.stages import MemoryRows
     from newstrace.stories.clusterer import StoryClusterer
     from newstrace.stories.features import extract, features_from_product
 
-    kept = CollectedRows()
+    kept = MemoryRows()  # the rows the clusterer writes, as it writes them to a store
     # over rows, as the stage's link runs on a store: the rows are what a store would hold
     clusterer = StoryClusterer(rows=kept)
     batch = [extract(Article.from_dict(json.loads(data))) if features is None  # the stage's way
