@@ -243,3 +243,23 @@ def test_a_scope_analysed_again_embeds_only_its_new_articles(
     fourth = [a for a in whole.records["attributions"] if a.article_id == articles[3].id]
     assert set(texts_to_embed(fourth)) <= set(embedded)  # only the new one's, new
     assert not kept_texts & set(embedded)
+
+
+def test_a_grouping_vectors_product_that_does_not_decode_is_written_anew(
+        articles: list[Article]) -> None:
+    import numpy as np
+
+    from newstrace.claims.products import unpack_vectors, vectors_kind
+
+    products = MemoryProducts()
+    first = analyze(articles[:2], state=None, upstream={}, products=products)
+    kept = products.load(vectors_kind(), [articles[0].id])[articles[0].id]
+    assert kept["keys"]
+    products.save(vectors_kind(), {articles[0].id: {**kept, "vectors": "broken"}})
+    again = analyze(articles[:2], state=None, upstream={}, products=products)
+    same_report(again.report, first.report)
+    written = products.load(vectors_kind(), [articles[0].id])[articles[0].id]
+    assert written["keys"] == kept["keys"]
+    count = len(kept["keys"])
+    assert np.allclose(unpack_vectors(written["vectors"], count),
+                       unpack_vectors(kept["vectors"], count), atol=1e-3)

@@ -200,20 +200,21 @@ def grouping_vectors(articles: Sequence[Article], attributions: Sequence[Attribu
     kind = vectors_kind()
     held = products.load(kind, list(texts_of))
     known: dict[str, np.ndarray] = {}
-    for value in held.values():
+    decoded: dict[str, set[str]] = {}  # article id -> the text keys its product holds
+    for article_id, value in held.items():
         try:
             vectors = unpack_vectors(value["vectors"], len(value["keys"]))
         except _UNDECODABLE:
-            continue
+            continue  # as if missing: embedded again and written anew below
         known.update(zip(value["keys"], vectors, strict=True))
+        decoded[article_id] = set(value["keys"])
     missing = list(dict.fromkeys(t for texts in texts_of.values() for t in texts
                                  if _text_key(t) not in known))
     if missing:
         known.update(zip(map(_text_key, missing),
                          embeddings.compact(embeddings.encode(missing)), strict=True))
     stale = {article_id: texts for article_id, texts in texts_of.items()
-             if article_id not in held
-             or set(held[article_id].get("keys", ())) != set(map(_text_key, texts))}
+             if decoded.get(article_id) != set(map(_text_key, texts))}
     if stale:
         products.save(kind, {article_id: {
             "keys": [_text_key(t) for t in texts],
